@@ -1,0 +1,69 @@
+"""Personas and helpers shared by the whole suite (same tests on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from kehu.core import clock
+
+
+@pytest.fixture(autouse=True)
+def _run_clock():
+    yield
+    clock.freeze(None)
+
+
+@pytest.fixture
+def frozen_clock():
+    """Pin "now" to a known moment; call the fixture's value with a new datetime to move it."""
+    start = timezone.make_aware(dt.datetime(2026, 3, 2, 9, 30))
+    clock.freeze(start)
+
+    class Handle:
+        moment = start
+
+        def set(self, moment: dt.datetime) -> None:
+            self.moment = moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+            clock.freeze(self.moment)
+
+        def advance(self, **delta) -> None:
+            self.set(self.moment + dt.timedelta(**delta))
+
+    return Handle()
+
+
+@pytest.fixture
+def team(db):
+    from kehu.accounts.services import team_create
+
+    return team_create(None, name="华东销售一组")
+
+
+@pytest.fixture
+def manager(db, team):
+    from kehu.accounts.models import Role
+    from kehu.accounts.services import user_create
+
+    user = user_create(None, username="wang.manager", role=Role.MANAGER, display_name="王经理", team=team)
+    team.lead = user
+    team.save(update_fields=["lead"])
+    return user
+
+
+@pytest.fixture
+def rep(db, team):
+    from kehu.accounts.models import Role
+    from kehu.accounts.services import user_create
+
+    return user_create(None, username="li.rep", role=Role.REP, display_name="李销售", team=team)
+
+
+@pytest.fixture
+def other_rep(db, team):
+    from kehu.accounts.models import Role
+    from kehu.accounts.services import user_create
+
+    return user_create(None, username="zhao.rep", role=Role.REP, display_name="赵销售", team=team)
