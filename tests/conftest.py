@@ -10,6 +10,18 @@ from django.utils import timezone
 from kehu.core import clock
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _plain_static_storage():
+    """Pages render without a collectstatic run (the manifest is a deployment concern)."""
+    from django.test import override_settings
+
+    with override_settings(STORAGES={
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _run_clock():
     yield

@@ -39,7 +39,7 @@ def user_create(
     if role not in Role.values:
         errors["role"] = [_("Role must be one of: %(choices)s.") % {"choices": ", ".join(Role.values)}]
     user = User(username=username, role=role, display_name=display_name, email=email, team=team,
-                is_superuser=is_superuser, is_staff=is_superuser or role == Role.MANAGER)
+                is_superuser=is_superuser, is_staff=is_superuser or role in (Role.MANAGER, Role.DATA_ADMIN))
     if password is not None and "username" not in errors:
         try:
             validate_password(password, user)
