@@ -79,3 +79,16 @@ def other_rep(db, team):
     from kehu.accounts.services import user_create
 
     return user_create(None, username="zhao.rep", role=Role.REP, display_name="赵销售", team=team)
+
+
+@pytest.fixture
+def superuser_factory(db):
+    from kehu.accounts.services import user_create
+
+    def make(username: str = "root"):
+        from kehu.accounts.models import User
+
+        return User.objects.filter(username=username).first() or user_create(
+            None, username=username, role="manager", is_superuser=True)
+
+    return make
