@@ -10,6 +10,22 @@ from django.utils import timezone
 from kehu.core import clock
 
 
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test (real commits: concurrency, live server, browser) gets
+    serialized_rollback, so it starts with the rows that migrations seeded (industries, methods,
+    defaults) instead of the empty tables the previous one's flush left behind."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        transactional = kwargs.get("transaction") or TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if transactional and not kwargs.get("serialized_rollback"):
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _plain_static_storage():
     """Pages render without a collectstatic run (the manifest is a deployment concern)."""

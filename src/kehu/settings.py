@@ -29,7 +29,11 @@ INSTALLED_APPS = [
     "kehu.accounts",
     "kehu.customers",
     "kehu.followup",
+    "kehu.notify",
     "kehu.web",
+    "kehu.customfields",
+    "kehu.search",
+    "kehu.integrations",
 ]
 
 MIDDLEWARE = [
@@ -40,6 +44,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kehu.accounts.middleware.SessionPolicyMiddleware",
+    "kehu.web.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -59,6 +65,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kehu.web.context_processors.navigation",
+                "kehu.notify.context.unread",
             ],
         },
     },
@@ -102,7 +110,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+# Lock-out after repeated failed sign-ins; deactivated users refused (kehu.accounts.signin).
+AUTHENTICATION_BACKENDS = ["kehu.accounts.signin.LockoutBackend"]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -120,6 +131,7 @@ STORAGES = {
 MEDIA_ROOT = DATA_DIR / "media"
 
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 60 * 60 * 12)
+SESSION_IDLE_SECONDS = envint("SESSION_IDLE_SECONDS", 60 * 60 * 2)  # signed out after this long without a request
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -377,3 +377,12 @@ def test_clean_decimal_invalid(value, kwargs, fragment):
     with pytest.raises(FieldError) as excinfo:
         clean_decimal(value, field="amount", label="Amount", **kwargs)
     assert_field_error(excinfo, "amount", fragment)
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """These tests read the English source messages; the zh-Hans catalog is tested elsewhere."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -125,7 +125,8 @@ def test_update_with_stale_version_is_a_conflict_naming_who_and_when(rep, manage
         customer_update(rep, customer.pk, version=1, short_name="我改的")
     conflict = exc_info.value
     assert conflict.current_version == 2
-    assert "王经理" in conflict.message and "2026-03-02 17:30" in conflict.message
+    with translation.override("en"):
+        assert "王经理" in conflict.message and "2026-03-02 09:30" in conflict.message  # team's local time
     assert Customer.objects.get(pk=customer.pk).short_name == "经理改的"
 
 

@@ -42,6 +42,13 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    # Sign-in safety (kehu.accounts.signin): consecutive failures, and when the account locked.
+    failed_sign_ins = models.PositiveSmallIntegerField(_("failed sign-ins"), default=0)
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    password_must_change = models.BooleanField(
+        _("must change password"), default=False, help_text=_("Set when a manager resets the password.")
+    )
+    deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")

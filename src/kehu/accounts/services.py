@@ -65,3 +65,73 @@ def team_create(actor: User | None, *, name: str, lead: User | None = None) -> T
         User.objects.filter(pk=lead.pk).update(team=team)
     audit.record(actor, "team.create", team, changes={"name": [None, name]})
     return team
+
+
+# --- account safety (R32 accounts): managers unlock, reset passwords, deactivate ------------------
+
+def _managed_user(actor, user_id) -> User:
+    from kehu.core.errors import NotFound
+    from kehu.core.policy import is_id, may_manage_user, require
+
+    pk = getattr(user_id, "pk", user_id)
+    target = User.objects.filter(pk=pk).first() if is_id(pk) else None
+    if target is None:
+        raise NotFound(user_id)
+    require(may_manage_user(actor, target), _("You may manage only the reps and collaborators of the teams you lead."))
+    return target
+
+
+@transaction.atomic
+def user_unlock(actor, user_id) -> User:
+    """Lift a sign-in lock-out (and the count of failures)."""
+    target = _managed_user(actor, user_id)
+    changes = {"locked_at": [audit.plain(target.locked_at), None], "failed_sign_ins": [target.failed_sign_ins, 0]}
+    User.objects.filter(pk=target.pk).update(locked_at=None, failed_sign_ins=0)
+    target.refresh_from_db()
+    audit.record(actor, "user.unlock", target, changes=changes)
+    return target
+
+
+@transaction.atomic
+def user_reset_password(actor, user_id, *, password: str | None = None) -> str:
+    """A manager sets a new password for a rep (generated when none is given; the caller shows
+    it once). The rep's sessions end at once (Django ties a session to the password hash), the
+    account is unlocked, and the rep must choose a new password after signing in."""
+    target = _managed_user(actor, user_id)
+    password = password or generate_password()
+    try:
+        validate_password(password, target)
+    except ValidationError as exc:
+        raise ValidationError({"password": list(exc.messages)}) from None
+    target.set_password(password)
+    target.failed_sign_ins, target.locked_at, target.password_must_change = 0, None, True
+    target.save(update_fields=["password", "failed_sign_ins", "locked_at", "password_must_change"])
+    audit.record(actor, "user.password_reset", target)  # never the password itself
+    return password
+
+
+@transaction.atomic
+def user_deactivate(actor, user_id, *, reason: str = "") -> User:
+    """Sign-in, sessions and API tokens stop working on the user's next request. Their customers
+    stay theirs until handed over (kehu.customers.services.customer_handover_all)."""
+    from kehu.core import clock
+
+    target = _managed_user(actor, user_id)
+    if not target.is_active:
+        return target
+    now = clock.now()
+    User.objects.filter(pk=target.pk).update(is_active=False, deactivated_at=now)
+    target.refresh_from_db()
+    audit.record(actor, "user.deactivate", target, changes={"is_active": [True, False]}, note=(reason or "").strip())
+    return target
+
+
+@transaction.atomic
+def user_reactivate(actor, user_id) -> User:
+    target = _managed_user(actor, user_id)
+    if target.is_active:
+        return target
+    User.objects.filter(pk=target.pk).update(is_active=True, deactivated_at=None, failed_sign_ins=0, locked_at=None)
+    target.refresh_from_db()
+    audit.record(actor, "user.reactivate", target, changes={"is_active": [False, True]})
+    return target

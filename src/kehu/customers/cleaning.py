@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from kehu.core import clock
 from kehu.core.cleaning import Errors, label
 from kehu.core.validators import (
+    FieldError,
     clean_date,
     clean_decimal,
     clean_email,
@@ -110,6 +111,22 @@ def resolve_channel(value: Any, *, errors: Errors) -> Channel | None:
     return found
 
 
+def clean_custom_data(value: Any, errors: Errors) -> dict[str, Any]:
+    """Custom-field values checked against the definitions a data admin made (R11)."""
+    from kehu.core.errors import ValidationError
+    from kehu.customfields.validation import validate_custom_data
+
+    try:
+        return validate_custom_data("customer", value)
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            for message in messages:
+                errors.add(key, message)
+    except FieldError as exc:
+        errors.add(exc.field, exc.message)
+    return {}
+
+
 def clean_customer_fields(data: dict[str, Any], errors: Errors) -> dict[str, Any]:
     """Clean the profile fields present in `data`; returns model-ready values."""
     out: dict[str, Any] = {}
@@ -136,9 +153,7 @@ def clean_customer_fields(data: dict[str, Any], errors: Errors) -> dict[str, Any
         elif field == "needs_undisclosed":
             out[field] = bool(value)
         elif field == "custom_data":
-            if not isinstance(value, dict):
-                errors.add(field, _("Custom fields must be given as name: value pairs."))
-            out[field] = value if isinstance(value, dict) else {}
+            out[field] = clean_custom_data(value, errors)
         else:
             errors.add(field, _("%(field)s is not a customer field that can be set here.") % {"field": field})
     budget_min, budget_max = out.get("budget_min"), out.get("budget_max")

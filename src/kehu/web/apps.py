@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WebConfig(AppConfig):
     name = "kehu.web"
     label = "web"
+    verbose_name = _("Web pages")
+
+    def ready(self) -> None:
+        from kehu.web.navigation import register_defaults
+
+        register_defaults()

@@ -135,6 +135,14 @@ class Customer(models.Model):
         settings.AUTH_USER_MODEL, through="customers.CustomerCollaborator", related_name="collaborating_customers",
         verbose_name=_("collaborators"), blank=True,
     )
+    # Ownership and the public pool (公海, R34): kept by kehu.customers.services.handover / pool.
+    owner_since = models.DateTimeField(_("owner since"), null=True, blank=True)
+    previous_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("previous owner"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    pool_entered_at = models.DateTimeField(_("in the public pool since"), null=True, blank=True)
+    pool_warned_at = models.DateTimeField(_("pool return warned at"), null=True, blank=True)
 
     # R22 lifecycle
     stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.POTENTIAL)
@@ -204,7 +212,15 @@ class Customer(models.Model):
             models.Index(fields=["name"], name="cust_name"),
             models.Index(fields=["credit_code"], name="cust_credit_code"),
             models.Index(fields=["referrer"], name="cust_referrer"),
-            models.Index(fields=["deleted_at"], name="cust_deleted"),
+            # Only the deleted rows (the trash list): an index over every row's NULL would
+            # tempt SQLite, without statistics, to read the whole table through it for
+            # `deleted_at IS NULL` and then sort, instead of walking the sort key's index.
+            models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="cust_deleted"),
+            # Scoped lists sorted by last change: a rep's own (owner) and a manager's (team).
+            models.Index(fields=["owner", "-updated_at", "-id"], condition=ALIVE, name="cust_owner_updated"),
+            models.Index(fields=["team", "-updated_at", "-id"], condition=ALIVE, name="cust_team_updated"),
+            models.Index(fields=["team", "-pool_entered_at"], condition=ALIVE & Q(pool_entered_at__isnull=False),
+                         name="cust_pool"),
         ]
         constraints = [
             models.CheckConstraint(

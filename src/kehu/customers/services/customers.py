@@ -24,6 +24,7 @@ from kehu.customers.models import Customer, Tag
 from kehu.customers.regions import macro_region_of, short_province
 from kehu.customers.search_keys import pinyin_keys
 from kehu.customers.services.contacts import write_contact
+from kehu.integrations import events
 
 # What a person edits; derived facts, stage, owner and numbers have their own paths.
 EDITABLE = (
@@ -116,6 +117,7 @@ def customer_create(
     for index, contact in enumerate(cleaned_contacts):
         contact.setdefault("is_primary", index == 0)
         write_contact(actor, customer, contact)
+    events.emit("customer.created", customer=customer)
     return customer
 
 
@@ -155,6 +157,7 @@ def customer_update(actor, customer_id: int, *, version: int, tags=None, referre
     customer.updated_at, customer.updated_by = clock.now(), actor
     customer.save()
     audit.record(actor, "customer.update", customer, customer_id=customer.pk, changes=changes)
+    events.emit("customer.updated", {"fields": sorted(changes)}, customer=customer)
     return customer
 
 
@@ -186,6 +189,7 @@ def customer_soft_delete(actor, customer_id: int, *, version: int, reason: str =
     )
     customer.refresh_from_db()
     audit.record(actor, "customer.delete", customer, customer_id=customer.pk, note=reason)
+    events.emit("customer.deleted", customer=customer)
     return customer
 
 
@@ -202,4 +206,5 @@ def customer_restore(actor, customer_id: int) -> Customer:
     )
     customer.refresh_from_db()
     audit.record(actor, "customer.restore", customer, customer_id=customer.pk)
+    events.emit("customer.restored", customer=customer)
     return customer

@@ -12,6 +12,7 @@ from kehu.core.cleaning import Errors, label
 from kehu.core.locking import lock_current
 from kehu.core.policy import get_visible_customer, may_edit_customer, require
 from kehu.customers.models import Customer, Stage, StageChange
+from kehu.integrations import events
 
 
 def move_stage(actor, customer: Customer, stage: str, *, reason: str = "") -> StageChange:
@@ -27,6 +28,7 @@ def move_stage(actor, customer: Customer, stage: str, *, reason: str = "") -> St
     Customer.objects.filter(pk=customer.pk).update(**updates)
     audit.record(actor, "customer.stage", customer, customer_id=customer.pk, note=reason,
                  changes={"stage": [old, stage]})
+    events.emit("stage.changed", {"from": old, "to": stage, "reason": reason}, customer=customer)
     return change
 
 

@@ -16,6 +16,7 @@ from kehu.core.policy import get_visible_customer, may_edit_customer, require
 from kehu.core.validators import clean_decimal
 from kehu.customers.cleaning import clean_choice, clean_past_date, clean_text
 from kehu.customers.models import Customer, Stage, Transaction
+from kehu.integrations import events
 
 
 def refresh_totals(customer_id: int) -> None:
@@ -58,6 +59,7 @@ def write_transaction(actor, customer: Customer, cleaned: dict[str, Any]) -> Tra
     refresh_totals(customer.pk)
     audit.record(actor, "transaction.create", row, customer_id=customer.pk,
                  changes={k: [None, v] for k, v in audit.snapshot(row, list(cleaned)).items()})
+    events.emit("transaction.recorded", events.transaction_data(row, customer), customer=customer)
     return row
 
 

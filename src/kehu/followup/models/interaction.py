@@ -53,6 +53,8 @@ class Interaction(models.Model):
     responded = models.BooleanField(_("customer responded"), null=True, blank=True)
     # When it was written down, against when it happened (R16 timeliness).
     recorded_at = models.DateTimeField(_("recorded at"))
+    # Written down later than the team's limit allows (R16), judged with the limit in force then.
+    recorded_late = models.BooleanField(_("recorded late"), default=False)
 
     class Meta:
         verbose_name = _("interaction")
@@ -80,6 +82,12 @@ class TaskStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class TaskKind(models.TextChoices):
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    IMPROVEMENT = "improvement", _("Improvement plan")
+    REFERRAL_REWARD = "referral_reward", _("Referral reward")
+
+
 class Task(models.Model):
     """A next action: what, who, by when, how important (R14)."""
 
@@ -101,6 +109,7 @@ class Task(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     result = models.TextField(_("result"), blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=TaskKind.choices, default=TaskKind.FOLLOW_UP)
 
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created at"))
@@ -120,6 +129,8 @@ class Task(models.Model):
             models.Index(fields=["owner", "due_at"], condition=Q(status="open"), name="task_open_owner"),
             models.Index(fields=["due_at"], condition=Q(status="open"), name="task_open_due"),
             models.Index(fields=["customer", "status"], name="task_customer"),
+            # Covers "the earliest open action of each customer" (next follow-up, the cadence pass).
+            models.Index(fields=["customer", "due_at"], condition=Q(status="open"), name="task_open_customer"),
         ]
 
     def __str__(self) -> str:

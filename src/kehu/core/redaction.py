@@ -1,0 +1,191 @@
+"""Confidential fields (R33): what a user may read of a customer they can see.
+
+Amounts (budget, totals, transaction amounts and margins) and the needs of a customer marked
+"needs not disclosed" are for the owner and the team lead only (policy.may_see_confidential):
+for everyone else they are ABSENT from API responses and exports and MASKED on pages. Phone
+numbers are masked (139****5678) for those without the right (policy.may_see_full_phone); the
+"show number" action (reveal_phone) shows one and writes it to the audit log.
+
+Nothing here queries per row: pass one `Access` (policy.access_for) for a whole list, after
+`access.load_links(rows)` when phones are shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Iterable
+
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from kehu.core import audit
+from kehu.core.errors import PermissionDenied
+from kehu.core.models import AuditEvent
+from kehu.core.policy import Access, access_for, get_visible_related
+from kehu.core.validators import mask_phone
+
+MASK = "****"
+CONFIDENTIAL_AMOUNTS = ("budget_min", "budget_max", "total_amount", "average_order_value")
+UNDISCLOSED_NEEDS = (
+    "need_description", "pain_points", "need_type", "product_interests", "urgency", "decision_cycle",
+    "decision_chain_length",
+)
+CONFIDENTIAL_TRANSACTION_FIELDS = ("amount", "margin_rate")
+# Internal columns no reader needs (search keys are derived from the name).
+INTERNAL = frozenset({"name_pinyin", "name_initials", "pool_warned_at"})
+
+
+def hidden_fields(user, customer) -> frozenset[str]:
+    """The customer fields `user` may not read (empty for the owner, the team lead, the org admin)."""
+    access = access_for(user)
+    if access.may_see_confidential(customer):
+        return frozenset()
+    if customer.needs_undisclosed:
+        return frozenset(CONFIDENTIAL_AMOUNTS + UNDISCLOSED_NEEDS)
+    return frozenset(CONFIDENTIAL_AMOUNTS)
+
+
+def may_read_field(user, customer, field: str) -> bool:
+    return field not in hidden_fields(user, customer)
+
+
+def _value(obj: models.Model, field: models.Field) -> Any:
+    return getattr(obj, field.attname)
+
+
+def readable_fields(model: type[models.Model]) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if f.name not in INTERNAL]
+
+
+def redact_customer(user, customer, fields: Iterable[str] | None = None, *, mask: bool = False) -> dict[str, Any]:
+    """The customer as {field name: value} (foreign keys as ids under their name), without the
+    fields `user` may not read; with mask=True they are present as MASK instead (for pages)."""
+    hidden = hidden_fields(user, customer)
+    wanted = None if fields is None else set(fields)
+    out: dict[str, Any] = {}
+    for field in readable_fields(type(customer)):
+        if wanted is not None and field.name not in wanted:
+            continue
+        if field.name in hidden:
+            if mask:
+                out[field.name] = MASK
+            continue
+        out[field.name] = _value(customer, field)
+    return out
+
+
+def redact_transaction(user, transaction_obj, customer=None, *, mask: bool = False) -> dict[str, Any]:
+    """A transaction's fields; amount and margin only for those who see the customer's amounts."""
+    customer = customer or transaction_obj.customer
+    confidential = access_for(user).may_see_confidential(customer)
+    out: dict[str, Any] = {}
+    for field in readable_fields(type(transaction_obj)):
+        if field.name in CONFIDENTIAL_TRANSACTION_FIELDS and not confidential:
+            if mask:
+                out[field.name] = MASK
+            continue
+        out[field.name] = _value(transaction_obj, field)
+    return out
+
+
+# --- phones ---------------------------------------------------------------------------------
+
+def phone_text(user, customer, method) -> str:
+    """What to show for one contact method: e-mails as they are; phones in full or masked."""
+    if method.kind != "phone" or access_for(user).may_see_full_phone(customer):
+        return method.raw
+    return mask_phone(method.value or method.raw)
+
+
+def contact_methods(user, customer, methods: Iterable) -> list[dict[str, Any]]:
+    """Contact methods ready to render or serialise: id, kind, label, text, masked, may_reveal."""
+    access = access_for(user)
+    full = access.may_see_full_phone(customer)
+    reveal = not full and access.may_reveal_phone(customer)
+    out = []
+    for method in methods:
+        masked = method.kind == "phone" and not full
+        out.append({
+            "id": method.pk, "kind": method.kind, "label": method.label,
+            "text": mask_phone(method.value or method.raw) if masked else method.raw,
+            "masked": masked, "may_reveal": masked and reveal,
+        })
+    return out
+
+
+@transaction.atomic
+def reveal_phone(actor, contact_method_id: int) -> str:
+    """The "show number" action: the phone in full, written to the audit log (who saw which
+    number of which customer, when). NotFound when the actor may not see the customer."""
+    from kehu.customers.models import ContactMethod
+
+    actor = actor.user if isinstance(actor, Access) else actor
+    method = get_visible_related(actor, ContactMethod.objects.select_related("customer"), contact_method_id)
+    if not access_for(actor).may_reveal_phone(method.customer):
+        raise PermissionDenied(_("You may not see this customer's phone numbers."))
+    # The log holds the masked form and the method's id, never a second copy of the number.
+    audit.record(actor, "phone.reveal", method, customer_id=method.customer_id,
+                 changes={"kind": [None, method.kind]}, note=mask_phone(method.value or method.raw))
+    return method.raw
+
+
+# --- exports and bulk views ----------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR) is prefixed with a
+    quote, so it stays text (CSV/Excel injection). Numbers and dates pass unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def cell(value: Any) -> Any:
+    """A value as an export cell: plain types only, formula-safe text."""
+    if isinstance(value, (int, float, Decimal, dt.date)) or value is None:
+        return value
+    return spreadsheet_safe(str(value))
+
+
+def export_customer_rows(user, queryset, fields: list[str]) -> Iterable[list[Any]]:
+    """Rows of `fields` for an export of the customers `user` may see: confidential cells are
+    empty where the user may not read them. The caller checks may_export() and records the
+    export with record_export() (one event with the count and the filters)."""
+    access = access_for(user)
+    for customer in queryset.iterator(chunk_size=2000):
+        hidden = hidden_fields(access, customer)
+        yield [None if name in hidden else cell(_export_value(customer, name)) for name in fields]
+
+
+def _export_value(customer, name: str) -> Any:
+    field = customer._meta.get_field(name)
+    if field.is_relation and field.many_to_one:
+        related = getattr(customer, name)
+        return str(related) if related is not None else None
+    return getattr(customer, name)
+
+
+def record_export(actor, what: str, *, count: int, params: dict[str, Any] | None = None) -> AuditEvent:
+    """An export is a sensitive read: one event with what, how many rows, and the filters."""
+    return _record_read(actor, f"export.{what}", changes={"count": [None, count], "params": [None, params or {}]})
+
+
+def record_confidential_view(actor, where: str, customers: Iterable) -> AuditEvent | None:
+    """A page or report that showed confidential data of several customers at once (a list with
+    amounts, a team report): one event with the ids. Nothing is recorded for fewer than two."""
+    access = access_for(actor)
+    ids = [c.pk for c in customers if access.may_see_confidential(c)]
+    if len(ids) < 2:
+        return None
+    return _record_read(actor, "confidential.view", changes={"customers": [None, ids[:500]], "count": [None, len(ids)]},
+                        note=where)
+
+
+def _record_read(actor, action: str, *, changes: dict, note: str = "") -> AuditEvent:
+    actor = actor.user if isinstance(actor, Access) else actor
+    if actor is None or getattr(actor, "pk", None) is None:
+        raise PermissionDenied(_("Sign in first."))
+    return audit.record(actor, action, actor, changes=changes, note=note)

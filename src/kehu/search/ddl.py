@@ -1,0 +1,218 @@
+"""Database objects behind search: the folding rule, triggers and the trigram index, per vendor.
+
+Why triggers (and not calls from the services): the demo generator and future importers write
+customers, contacts and phones in bulk (COPY / executemany) without going through the services;
+triggers keep the search document right for every write path, in the same transaction, at no
+cost to code that forgets. Bulk loads pay a little per row (one document refresh per inserted
+contact or phone); `kehu search_rebuild` recomputes everything set-based when needed.
+
+The same folding is applied to stored keys and to the query, identically on both databases:
+- ASCII letters lower-cased (nothing else: SQLite's lower() and PostgreSQL's locale-dependent
+  lower() would disagree on other scripts);
+- "|" (the key separator) and MARK removed from the text;
+- every CJK ideograph followed by MARK, so a two-character Chinese query ("恒力" → 4 characters)
+  reaches the trigram index, which needs at least three characters. A substring of the folded
+  text is exactly a folded substring of the original (MARK only ever follows an ideograph).
+
+SQLite: the search_document table with an external-content FTS5 table (trigram tokenizer)
+over it. PostgreSQL: a GIN index on kehu_trigrams(hay), the same raw-character trigrams FTS5
+uses. pg_trgm was the other candidate; it was not used because it splits text into "words" by
+the database locale's idea of alphanumerics (Chinese is not alphanumeric under the C locale, and
+MARK is never), which makes the index useless for Chinese on some installations. Our own trigram
+function behaves the same under every locale and needs no extension.
+
+Migration 0001 and every later `migrate` (post_migrate, see ensure()) create what is missing; a
+change to these objects needs a new migration that drops them (uninstall) and calls ensure().
+"""
+
+from __future__ import annotations
+
+import re
+import string
+
+MARK = "\ue000"  # a private-use character: never in real data
+_FOLD_TABLE = {ord(c): ord(c.lower()) for c in string.ascii_uppercase} | {ord("|"): None, ord(MARK): None}
+_CJK = re.compile("([\u3400-\u4dbf\u4e00-\u9fff])")
+
+
+def fold(text) -> str:
+    if not text:
+        return ""
+    return _CJK.sub("\\1" + MARK, str(text).translate(_FOLD_TABLE))
+
+
+def trigrams(text: str) -> list[str]:
+    return sorted({text[i:i + 3] for i in range(len(text) - 2)})
+
+
+def register_sqlite_functions(sender=None, connection=None, **kwargs) -> None:
+    if connection is not None and connection.vendor == "sqlite":
+        connection.connection.create_function("kehu_fold", 1, fold, deterministic=True)
+
+
+# --- the document expression (identical shape on both databases) ------------------------------
+
+def _hay_sql(vendor: str) -> str:
+    agg = "group_concat({expr}, '|')" if vendor == "sqlite" else "string_agg({expr}, '|')"
+    contacts = agg.format(expr="kehu_fold(k.name) || '|' || kehu_fold(k.name_pinyin) || '|' || kehu_fold(k.name_initials)")
+    methods = agg.format(expr="CASE WHEN m.kind = 'phone' THEN kehu_fold(m.digits) ELSE kehu_fold(m.value) END")
+    return (
+        "'|' || kehu_fold(c.name) || '|' || kehu_fold(c.short_name) || '|' || kehu_fold(c.name_pinyin)"
+        " || '|' || kehu_fold(c.name_initials) || '|' || kehu_fold(c.number) || '|' || kehu_fold(c.credit_code)"
+        f" || '|' || coalesce((SELECT {contacts} FROM customers_contact k WHERE k.customer_id = c.id), '')"
+        f" || '|' || coalesce((SELECT {methods} FROM customers_contactmethod m WHERE m.customer_id = c.id), '')"
+        " || '|'"
+    )
+
+
+def _refresh_sql(vendor: str, customer_id: str) -> str:
+    """Upsert the document of one customer (or of all when customer_id is empty)."""
+    where = f"WHERE c.id = {customer_id}" if customer_id else "WHERE true"
+    return (
+        f"INSERT INTO search_document (customer_id, hay) SELECT c.id, {_hay_sql(vendor)} "
+        f"FROM customers_customer c {where} "
+        "ON CONFLICT (customer_id) DO UPDATE SET hay = excluded.hay "
+        "WHERE search_document.hay IS DISTINCT FROM excluded.hay"
+    ).replace("IS DISTINCT FROM", "IS NOT" if vendor == "sqlite" else "IS DISTINCT FROM")
+
+
+TRIGGERS = {
+    "sqlite": ["search_document_ai", "search_document_ad", "search_document_au", "search_customer_ai",
+               "search_customer_au", "search_customer_ad", "search_customers_contact_ai", "search_customers_contact_au",
+               "search_customers_contact_ad", "search_customers_contactmethod_ai", "search_customers_contactmethod_au",
+               "search_customers_contactmethod_ad"],
+    "postgresql": ["search_customer_ai", "search_customer_au", "search_contact_trg", "search_method_trg"],
+}
+CUSTOMER_COLUMNS = "name, short_name, name_pinyin, name_initials, number, credit_code"
+CONTACT_COLUMNS = "customer_id, name, name_pinyin, name_initials"
+METHOD_COLUMNS = "customer_id, kind, value, digits"
+
+
+def _sqlite_statements() -> list[str]:
+    refresh_new = _refresh_sql("sqlite", "NEW.customer_id") + ";"
+    refresh_old = _refresh_sql("sqlite", "OLD.customer_id") + ";"
+    out = [
+        "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(hay, content='search_document', "
+        "content_rowid='customer_id', tokenize='trigram case_sensitive 1')",
+        "CREATE TRIGGER search_document_ai AFTER INSERT ON search_document BEGIN "
+        "INSERT INTO search_fts(rowid, hay) VALUES (NEW.customer_id, NEW.hay); END",
+        "CREATE TRIGGER search_document_ad AFTER DELETE ON search_document BEGIN "
+        "INSERT INTO search_fts(search_fts, rowid, hay) VALUES ('delete', OLD.customer_id, OLD.hay); END",
+        "CREATE TRIGGER search_document_au AFTER UPDATE ON search_document BEGIN "
+        "INSERT INTO search_fts(search_fts, rowid, hay) VALUES ('delete', OLD.customer_id, OLD.hay); "
+        "INSERT INTO search_fts(rowid, hay) VALUES (NEW.customer_id, NEW.hay); END",
+        "CREATE TRIGGER search_customer_ai AFTER INSERT ON customers_customer BEGIN "
+        + _refresh_sql("sqlite", "NEW.id") + "; END",
+        f"CREATE TRIGGER search_customer_au AFTER UPDATE OF {CUSTOMER_COLUMNS} ON customers_customer BEGIN "
+        + _refresh_sql("sqlite", "NEW.id") + "; END",
+        "CREATE TRIGGER search_customer_ad AFTER DELETE ON customers_customer BEGIN "
+        "DELETE FROM search_document WHERE customer_id = OLD.id; END",
+    ]
+    for table, columns in (("customers_contact", CONTACT_COLUMNS), ("customers_contactmethod", METHOD_COLUMNS)):
+        out += [
+            f"CREATE TRIGGER search_{table}_ai AFTER INSERT ON {table} BEGIN {refresh_new} END",
+            f"CREATE TRIGGER search_{table}_au AFTER UPDATE OF {columns} ON {table} BEGIN {refresh_old} "
+            f"{refresh_new} END",
+            f"CREATE TRIGGER search_{table}_ad AFTER DELETE ON {table} BEGIN {refresh_old} END",
+        ]
+    return out
+
+
+def _pg_statements() -> list[str]:
+    lower, upper = string.ascii_lowercase, string.ascii_uppercase
+    cjk = "'([' || chr(13312) || '-' || chr(19903) || chr(19968) || '-' || chr(40959) || '])'"
+    return [
+        "CREATE OR REPLACE FUNCTION kehu_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ "
+        f"SELECT regexp_replace(translate(coalesce(t, ''), '{upper}|' || chr(57344), '{lower}'), {cjk}, "
+        "'\\1' || chr(57344), 'g') $$",
+        "CREATE OR REPLACE FUNCTION kehu_trigrams(t text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT "
+        "PARALLEL SAFE AS $$ SELECT coalesce(array_agg(DISTINCT substr(t, i, 3)), '{}'::text[]) "
+        "FROM generate_series(1, char_length(t) - 2) AS i $$",
+        "CREATE OR REPLACE FUNCTION kehu_search_refresh(cid bigint) RETURNS void LANGUAGE sql AS $$ "
+        + _refresh_sql("postgresql", "cid") + " $$",
+        "CREATE OR REPLACE FUNCTION kehu_search_customer_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF TG_OP = 'DELETE' THEN DELETE FROM search_document WHERE customer_id = OLD.id; "
+        "ELSE PERFORM kehu_search_refresh(NEW.id); END IF; RETURN NULL; END $$",
+        "CREATE OR REPLACE FUNCTION kehu_search_child_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF TG_OP <> 'INSERT' THEN PERFORM kehu_search_refresh(OLD.customer_id); END IF; "
+        "IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.customer_id IS DISTINCT FROM OLD.customer_id) THEN "
+        "PERFORM kehu_search_refresh(NEW.customer_id); END IF; "
+        "RETURN NULL; END $$",
+        "CREATE INDEX IF NOT EXISTS search_document_trgm ON search_document USING gin (kehu_trigrams(hay))",
+        "CREATE TRIGGER search_customer_ai AFTER INSERT OR DELETE ON customers_customer "
+        "FOR EACH ROW EXECUTE FUNCTION kehu_search_customer_trg()",
+        f"CREATE TRIGGER search_customer_au AFTER UPDATE OF {CUSTOMER_COLUMNS} ON customers_customer "
+        "FOR EACH ROW EXECUTE FUNCTION kehu_search_customer_trg()",
+        "CREATE TRIGGER search_contact_trg AFTER INSERT OR DELETE OR UPDATE OF "
+        f"{CONTACT_COLUMNS} ON customers_contact FOR EACH ROW EXECUTE FUNCTION kehu_search_child_trg()",
+        "CREATE TRIGGER search_method_trg AFTER INSERT OR DELETE OR UPDATE OF "
+        f"{METHOD_COLUMNS} ON customers_contactmethod FOR EACH ROW EXECUTE FUNCTION kehu_search_child_trg()",
+    ]
+
+
+def _missing_triggers(connection) -> list[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search%%'")
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'search%%'")
+        present = {row[0] for row in cursor.fetchall()}
+    return [name for name in TRIGGERS[connection.vendor] if name not in present]
+
+
+def ensure(connection) -> bool:
+    """Create whatever of the functions, triggers and index is missing; re-index when anything
+    was. Run by migration 0001 and after every migrate: on SQLite, a migration that rebuilds a
+    customers table drops its triggers with it. Returns True when it had to repair."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT kehu_fold('')")
+        except Exception:  # a connection opened before the app was ready
+            register_sqlite_functions(connection=connection)
+    missing = _missing_triggers(connection)
+    if not missing:
+        return False
+    statements = _sqlite_statements() if connection.vendor == "sqlite" else _pg_statements()
+    with connection.cursor() as cursor:
+        for statement in statements:
+            name = statement.split()[2] if statement.startswith("CREATE TRIGGER") else None
+            if name is None or name in missing:
+                cursor.execute(statement)
+    rebuild(connection)
+    return True
+
+
+def uninstall(connection) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for name in [s.split()[2] for s in _sqlite_statements() if s.startswith("CREATE TRIGGER")]:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute("DROP TABLE IF EXISTS search_fts")
+        else:
+            for trigger, table in (("search_customer_ai", "customers_customer"), ("search_customer_au", "customers_customer"),
+                                   ("search_contact_trg", "customers_contact"), ("search_method_trg", "customers_contactmethod")):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
+            for function in ("kehu_search_customer_trg()", "kehu_search_child_trg()", "kehu_search_refresh(bigint)"):
+                cursor.execute(f"DROP FUNCTION IF EXISTS {function}")
+            cursor.execute("DROP INDEX IF EXISTS search_document_trgm")
+
+
+def rebuild(connection) -> None:
+    """Recompute every document in one statement (after a restore from elsewhere, or to repair)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_refresh_sql(connection.vendor, ""))
+        cursor.execute("DELETE FROM search_document WHERE customer_id NOT IN (SELECT id FROM customers_customer)")
+        if connection.vendor == "sqlite":
+            cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
+            cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
+
+
+def merge(connection, pages: int = 2000) -> None:
+    """Some incremental merging of the FTS5 index (SQLite). Every write through the triggers adds a
+    small segment; a query pays for each segment it must read (measured: 20× slower after 10,000
+    trigger writes than after an optimize), so the sweep merges a little every run."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO search_fts(search_fts, rank) VALUES ('merge', %s)", [pages])

@@ -1,0 +1,44 @@
+from django.urls import path
+
+from kehu.web import bulk
+from kehu.web.views import auth, customer_forms, customer_page, customers, home, inbox, interactions, pipeline, settings
+
+app_name = "web"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("signin/", auth.LoginView.as_view(), name="login"),
+    path("signout/", auth.LogoutView.as_view(), name="logout"),
+    path("password/", auth.PasswordChangeView.as_view(), name="password_change"),
+    path("language/", auth.set_language, name="set_language"),
+
+    path("customers/", customers.customer_list, name="customer_list"),
+    path("customers/new/", customer_forms.customer_create_view, name="customer_create"),
+    path("customers/duplicates/", customer_forms.customer_duplicates, name="customer_duplicates"),
+    path("customers/bulk/", bulk.customer_bulk, name="customer_bulk"),
+    path("customers/views/", customers.saved_view_save, name="saved_view_create"),
+    path("customers/views/<int:pk>/delete/", customers.saved_view_remove, name="saved_view_delete"),
+    path("customers/<int:pk>/", customer_page.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/edit/", customer_forms.customer_edit_view, name="customer_edit"),
+    path("customers/<int:pk>/contacts/new/", customer_forms.contact_create_view, name="contact_create"),
+    path("customers/<int:pk>/log/", interactions.interaction_create, name="interaction_create"),
+    path("customers/<int:pk>/stage/", pipeline.stage_move, name="stage_move"),
+    path("contacts/methods/<int:pk>/reveal/", customer_page.phone_reveal, name="phone_reveal"),
+    path("contacts/<int:pk>/edit/", customer_forms.contact_edit_view, name="contact_edit"),
+    path("contacts/<int:pk>/replace/", customer_forms.contact_replace_view, name="contact_replace"),
+
+    path("actions/", inbox.inbox, name="inbox"),
+    path("actions/<int:pk>/done/", inbox.task_complete_view, name="task_complete"),
+    path("actions/<int:pk>/reschedule/", inbox.task_reschedule_view, name="task_reschedule"),
+
+    path("pipeline/", pipeline.pipeline, name="pipeline"),
+    path("pipeline/move/", pipeline.pipeline_move, name="pipeline_move"),
+
+    path("settings/", settings.settings_index, name="settings"),
+    path("settings/channels/", settings.settings_channels, name="settings_channels"),
+    path("settings/channels/<int:pk>/", settings.settings_channel_edit, name="settings_channel_edit"),
+    path("settings/tags/", settings.settings_tags, name="settings_tags"),
+    path("settings/industry-phrases/", settings.settings_phrases, name="settings_phrases"),
+    path("settings/custom-fields/", settings.settings_customfields, name="settings_customfields"),
+    path("settings/custom-fields/<int:pk>/", settings.settings_customfield_edit, name="settings_customfield_edit"),
+]
