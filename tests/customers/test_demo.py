@@ -134,18 +134,6 @@ def test_stages_are_told_consistently(demo):
     assert set(Customer.objects.values_list("version", flat=True)) == {1}
 
 
-def test_customers_are_found_by_search(demo):
-    """The search documents are built by database triggers while the demo loads in bulk."""
-    search = pytest.importorskip("kehu.search")
-    for customer in Customer.objects.filter(kind="company").select_related("owner")[:5]:
-        assert customer.pk in search.search_customer_ids(customer.owner, customer.name, limit=200)
-        contact = customer.contacts.filter(is_active=True).first()
-        assert customer.pk in search.search_customer_ids(customer.owner, contact.name, limit=200)
-        phone = ContactMethod.objects.filter(customer=customer, kind="phone").first()
-        if phone is not None:
-            assert customer.pk in search.search_customer_ids(customer.owner, phone.digits, limit=200)
-
-
 def test_running_again_adds_more_without_number_clashes(demo):
     before = set(Customer.objects.values_list("number", flat=True))
     call_command("demo", customers=10, seed=1, verbosity=0)
