@@ -98,7 +98,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--limit-ms", type=float, default=100.0, help="the p95 target (default 100)")
+    parser.add_argument("--no-bell", action="store_true",
+                        help="leave out the header's unread-notification count (to see the pages' own cost)")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows while it runs
 
     import django
 
@@ -120,9 +123,15 @@ def main() -> None:
     # Static files are served by WhiteNoise from a manifest in production; the pages only need URLs.
     settings.STORAGES = {**settings.STORAGES,
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    if args.no_bell:
+        for engine in settings.TEMPLATES:
+            processors = engine.get("OPTIONS", {}).get("context_processors", [])
+            engine["OPTIONS"]["context_processors"] = [p for p in processors if p != "kehu.notify.context.unread"]
     total = Customer.objects.count()
     print(f"database: {connection.vendor}, {total:,} customers; {args.runs} runs per page after {args.warmup} warm-up;"
           f" load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    if args.no_bell:
+        print("without the unread-notification count in the header (--no-bell)")
     print("cpu = this process's CPU time (the Django side); wall includes the database and waiting for a core")
     worst = 0.0
     for user in pick_people():

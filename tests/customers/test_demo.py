@@ -134,6 +134,18 @@ def test_stages_are_told_consistently(demo):
     assert set(Customer.objects.values_list("version", flat=True)) == {1}
 
 
+def test_customers_are_found_by_search(demo):
+    """The search documents are built by database triggers while the demo loads in bulk."""
+    from kehu import search
+    for customer in Customer.objects.filter(kind="company").select_related("owner")[:5]:
+        assert customer.pk in search.search_customer_ids(customer.owner, customer.name, limit=200)
+        contact = customer.contacts.filter(is_active=True).first()
+        assert customer.pk in search.search_customer_ids(customer.owner, contact.name, limit=200)
+        phone = ContactMethod.objects.filter(customer=customer, kind="phone").first()
+        if phone is not None:
+            assert customer.pk in search.search_customer_ids(customer.owner, phone.digits, limit=200)
+
+
 def test_running_again_adds_more_without_number_clashes(demo):
     before = set(Customer.objects.values_list("number", flat=True))
     call_command("demo", customers=10, seed=1, verbosity=0)
@@ -164,7 +176,7 @@ def test_the_same_seed_draws_the_same_customers(db):
 def test_a_large_run_uses_the_worker_process_and_rebuilds_the_search_index(db, monkeypatch):
     from kehu.customers import demo
 
-    monkeypatch.setattr(demo, "SEARCH_REBUILD_MIN", 20)  # as if it were large
+    monkeypatch.setattr(demo, "LARGE_LOAD", 20)  # as if it were large
     call_command("demo", customers=30, seed=2, batch=12, verbosity=0)
     assert Customer.objects.count() == 30
     assert Contact.objects.filter(customer__isnull=True).count() == 0

@@ -148,3 +148,38 @@ def test_list_queries_are_few_and_do_not_grow_with_rows(login, manager, rep, par
     assert few == many
     with django_assert_max_num_queries(25):
         client.get(LIST, params)
+
+
+@pytest.mark.parametrize("sort", ["name", "-name", "number", "next_follow_up_at", "-next_follow_up_at",
+                                  "-last_interaction_at", "-updated_at"])
+def test_index_walk_gives_the_same_pages_as_sorting(rep, other_rep, manager, sort, monkeypatch, frozen_clock):
+    """Many matching rows make the list walk the sort column's index in batches; the pages must be
+    exactly those of a plain sort, in the same order, scoped the same way."""
+    from django.http import QueryDict
+
+    from kehu.customers import queries
+    from kehu.followup.services import task_create
+
+    for i in range(9):
+        owner = rep if i % 3 else other_rep
+        customer = make_customer(owner, name=f"{'甲乙丙丁戊己庚辛壬'[i]}公司{i % 4}")
+        if i % 2:
+            task_create(owner, customer.pk, title="回访", due_at=f"2026-03-0{1 + i % 4} 10:00")
+        frozen_clock.advance(minutes=7)
+
+    def walk(user, limit=2):
+        seen, cursor = [], None
+        while True:
+            page = queries.customer_page(user, QueryDict(f"sort={sort}"), cursor=cursor, limit=limit)
+            seen += [c.pk for c in page.items]
+            if page.next_cursor is None:
+                return seen
+            cursor = page.next_cursor
+
+    expected = {user: walk(user) for user in (rep, manager)}
+    monkeypatch.setattr(queries, "FEW", 1)
+    monkeypatch.setattr(queries, "FIRST_BATCH", 1)
+    monkeypatch.setattr(queries, "MAX_BATCH", 3)
+    for user in (rep, manager):
+        assert walk(user) == expected[user], user
+    assert len(expected[manager]) == 9 and len(expected[rep]) == 6

@@ -219,8 +219,9 @@ def generated_batches(spec: Spec, slices: list, *, in_process: bool) -> Iterator
             yield pending.popleft().result()
 
 
-# Below this many new customers the search triggers are cheaper than indexing everything again.
-SEARCH_REBUILD_MIN = 10_000
+# From this many new customers on, a load is large: the search index is rebuilt at the end rather
+# than kept by its triggers row by row, and the planner statistics are refreshed.
+LARGE_LOAD = 10_000
 
 
 @contextmanager
@@ -246,13 +247,30 @@ def search_index_suspended(enabled: bool, notice: Callable[[str], None]) -> Iter
         notice(_("Search index rebuilt in %(seconds).1f s.") % {"seconds": time.perf_counter() - started})
 
 
+def refresh_statistics(notice: Callable[[str], None]) -> None:
+    """After a large load the planner's statistics are stale, or missing (SQLite keeps none until
+    ANALYZE): sample them again, so lists and searches are planned for the table as it now is."""
+    started = time.perf_counter()
+    models = list(TABLES.values())
+    if apps.is_installed("kehu.search"):
+        models.append(apps.get_model("search", "SearchDocument"))
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit = 1000")  # sample, do not read every index whole
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit = 0")
+    notice(_("Planner statistics refreshed in %(seconds).1f s.") % {"seconds": time.perf_counter() - started})
+
+
 def _rebuild_search_after(customers: int) -> bool:
-    if customers < SEARCH_REBUILD_MIN or not apps.is_installed("kehu.search"):
+    if customers < LARGE_LOAD or not apps.is_installed("kehu.search"):
         return False
     return customers * 4 >= Customer.objects.count()  # the rebuild covers the old customers too
 
 
-def run(customers: int, *, seed: int = 1, batch_size: int = 5000,
+def run(customers: int, *, seed: int = 1, batch_size: int = 20_000,
         progress: Callable[[int, int, float, BatchWriter], None] | None = None,
         notice: Callable[[str], None] = lambda text: None) -> Summary:
     """Add `customers` demo customers; `progress(done, total, seconds, writer)` after each batch."""
@@ -278,4 +296,8 @@ def run(customers: int, *, seed: int = 1, batch_size: int = 5000,
             done += len(batch.rows["customers"])
             if progress:
                 progress(done, customers, time.perf_counter() - started, writer)
-    return Summary({name: table.written for name, table in writer.tables.items()}, time.perf_counter() - started)
+    if customers >= LARGE_LOAD:
+        refresh_statistics(notice)
+    shown = ("customers", "contacts", "contact_methods", "customer_tags", "collaborators", "interactions", "tasks",
+             "transactions", "stage_changes")
+    return Summary({name: writer.tables[name].written for name in shown}, time.perf_counter() - started)

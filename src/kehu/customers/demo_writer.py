@@ -22,25 +22,35 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models
 
 
-LOAD_CHECKPOINT_PAGES = 20_000  # about 80 MB of WAL between checkpoints (SQLite's default: 1000)
+# SQLite settings of the loading connection. Each batch dirties pages all over the large
+# random-key indexes (names, phones, credit codes…); a cache that holds a batch's dirty pages and
+# a WAL that is checkpointed every ~1 GB instead of every 4 MB let each page reach the disk
+# once rather than many times (measured at 700k customers: half the bytes written, a third
+# less CPU than SQLite's defaults).
+LOAD_CACHE_KIB = 512 * 1024
+LOAD_CHECKPOINT_PAGES = 250_000
 
 
 @contextmanager
 def bulk_load_session() -> Iterator[None]:
-    """On SQLite, checkpoint the write-ahead log less often while loading: fewer syncs, and a
-    page that several batches change reaches the database file once (measured: ~15 % less I/O)."""
     if connection.vendor != "sqlite":
         yield
         return
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA wal_autocheckpoint")
-        previous = int(cursor.fetchone()[0])
+        previous = {}
+        for pragma in ("cache_size", "wal_autocheckpoint"):
+            cursor.execute(f"PRAGMA {pragma}")
+            previous[pragma] = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = {-LOAD_CACHE_KIB}")
         cursor.execute(f"PRAGMA wal_autocheckpoint = {LOAD_CHECKPOINT_PAGES}")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA wal_autocheckpoint = {previous}")
+            for pragma, value in previous.items():
+                cursor.execute(f"PRAGMA {pragma} = {value}")
+            if not connection.in_atomic_block:  # (a caller's transaction would hold the pages)
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 class IdSource:

@@ -229,29 +229,115 @@ def parse_sort(sort: str) -> tuple[str, bool]:
 
 def _after(column: str, descending: bool, value: Any, pk: int) -> Q:
     op = "lt" if descending else "gt"
-    if value is None:  # already in the nulls, which come last
-        return Q(**{f"{column}__isnull": True, f"id__{op}": pk})
-    q = Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"id__{op}": pk})
-    return q | Q(**{f"{column}__isnull": True}) if column in NULLABLE else q
+    return Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"id__{op}": pk})
 
 
-def _direction(column: str, descending: bool):
-    """Nulls last only where nulls can be: PostgreSQL walks an index backwards only when ORDER BY
-    matches it exactly, and `id DESC NULLS LAST` does not match the (…, -id) indexes (DESC means
-    NULLS FIRST there), which turned a 50-row page into a sort of every visible customer."""
-    expression = F(column).desc if descending else F(column).asc
-    return expression(nulls_last=True) if column in NULLABLE else expression()
+def _order(column: str, descending: bool):
+    return F(column).desc() if descending else F(column).asc()
+
+
+# Sort columns with an index of their own in (column, id) order: cust_name, the unique number,
+# cust_next_follow_up, cust_last_interaction, cust_updated.
+WALKABLE = {"name", "number", "next_follow_up_at", "last_interaction_at", "updated_at"}
+FEW = 5000  # below this many matching rows, sorting them is cheaper than walking an index
+FIRST_BATCH = 200
+MAX_BATCH = 5000
+
+
+def rows_in_order(queryset: QuerySet, column: str, *, descending: bool = False, count: int,
+                  position: tuple | None = None, where: Q | None = None, index: QuerySet | None = None,
+                  many: bool = False) -> list:
+    """The first `count` rows of `queryset` in (column, id) order after `position` (a (value, id)
+    keyset), fast whether few rows match or most of a million.
+
+    A database asked for "these rows, ordered by x, first 50" guesses which index to use and
+    often guesses wrong: it sorts everything a big team matches, or walks the x index past a
+    million rows to find the few of one owner. So the rows are counted first (at most FEW): few
+    are fetched by id and sorted; many are found by walking `index` (by default every live
+    customer; the model's rows on the index of `column`) in growing batches and keeping those
+    the queryset contains, as kehu.search does with its index. `many=True` skips the count when
+    the caller already knows.
+    """
+    where = where or Q()
+    matching = queryset.filter(where)
+    if position is not None:
+        matching = matching.filter(_after(column, descending, *position))
+    ordering = [_order(column, descending), _order("id", descending)]
+    ids = [] if many else list(matching.order_by().values_list("pk", flat=True)[:FEW])
+    if not many and len(ids) < FEW:
+        return list(matching.model._default_manager.filter(pk__in=ids).select_related(
+            *_related(queryset)).order_by(*ordering)[:count]) if ids else []
+    from kehu.customers.models import Customer
+
+    index = (Customer.objects.alive() if index is None else index).filter(where)
+    found: list[int] = []
+    batch = max(FIRST_BATCH, count)
+    while len(found) < count:
+        walk = index if position is None else index.filter(_after(column, descending, *position))
+        chunk = list(walk.order_by(*ordering).values_list("id", column)[:batch])
+        if not chunk:
+            break
+        keep = set(matching.filter(pk__in=[pk for pk, _value in chunk]).values_list("id", flat=True))
+        found += [pk for pk, _value in chunk if pk in keep][: count - len(found)]
+        if len(chunk) < batch:
+            break
+        position = (chunk[-1][1], chunk[-1][0])
+        batch = min(batch * 4, MAX_BATCH)
+    rows = matching.filter(pk__in=found).in_bulk()
+    return [rows[pk] for pk in found if pk in rows]
+
+
+def _related(queryset: QuerySet) -> list[str]:
+    """The select_related paths of a queryset, to keep them on the re-query by id."""
+    def paths(tree, prefix=""):
+        for name, sub in tree.items():
+            yield prefix + name
+            yield from paths(sub, prefix + name + "__")
+    related = queryset.query.select_related
+    return list(paths(related)) if isinstance(related, dict) else []
+
+
+def _ordered_rows(queryset: QuerySet, column: str, descending: bool, position: tuple | None, count: int,
+                  *, where: Q | None = None) -> list:
+    if column not in WALKABLE:  # no index of its own to walk: let the database sort
+        matching = queryset.filter(where or Q())
+        if position is not None:
+            matching = matching.filter(_after(column, descending, *position))
+        return list(matching.order_by(_order(column, descending), _order("id", descending))[:count])
+    return rows_in_order(queryset, column, descending=descending, count=count, position=position, where=where)
+
+
+def _nullable_rows(queryset: QuerySet, column: str, descending: bool, cursor: tuple | None, count: int) -> list:
+    """Nulls last, as two queries: the rows with a value in (value, id) order, then those without
+    one by id. `ORDER BY x NULLS LAST, id` in one query matches no index on SQLite (an ascending
+    index keeps the nulls first), so it sorted every visible customer; each of these two walks an
+    index (x, then id) and stops after a page."""
+    op = "lt" if descending else "gt"
+    rows: list = []
+    if cursor is None or cursor[0] is not None:
+        rows = _ordered_rows(queryset, column, descending, cursor, count, where=Q(**{f"{column}__isnull": False}))
+    if len(rows) < count:
+        empty = queryset.filter(**{f"{column}__isnull": True})
+        if cursor is not None and cursor[0] is None:  # already in the nulls
+            empty = empty.filter(**{f"id__{op}": cursor[1]})
+        rows += list(empty.order_by(_order("id", descending))[: count - len(rows)])
+    return rows
 
 
 def paginate(queryset: QuerySet, *, sort: str = "-id", cursor: str | None = None, limit: int = 50) -> Page:
     column, descending = parse_sort(sort)
     limit = max(1, min(int(limit), MAX_LIMIT))
-    if cursor:
-        value, pk = read_cursor(column, cursor)
-        queryset = queryset.filter(_after(column, descending, value, pk))
-    ordering = [_direction(column, descending)] if column == "id" else [_direction(column, descending),
-                                                                        _direction("id", descending)]
-    rows = list(queryset.order_by(*ordering)[: limit + 1])
+    position = read_cursor(column, cursor) if cursor else None
+    if column in NULLABLE:
+        rows = _nullable_rows(queryset, column, descending, position, limit + 1)
+    elif column == "id":
+        if position is not None:
+            queryset = queryset.filter(_after(column, descending, *position))
+        # Plain ASC/DESC: PostgreSQL walks a (…, -id) index backwards only for an exact match, and
+        # `id DESC NULLS LAST` is not one (DESC means NULLS FIRST there).
+        rows = list(queryset.order_by(_order("id", descending))[: limit + 1])
+    else:
+        rows = _ordered_rows(queryset, column, descending, position, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(items=rows, next_cursor=make_cursor(column, rows[-1]) if more and rows else None, sort=sort)

@@ -42,8 +42,8 @@ def _days_sql(rules: Rules) -> tuple[str, list]:
 
 def statement(rules: Rules, *, customer_filter: str) -> tuple[str, list]:
     """UPDATE … FROM (the new values) for the customers `customer_filter` selects. The filter is SQL
-    on a column placeholder {id} (used for the customers and their actions alike); its parameters
-    are passed twice, after the returned ones."""
+    on a column placeholder {id} (used for the customers, their actions and the updated rows); its
+    parameters are passed three times, after the returned ones."""
     days, day_params = _days_sql(rules)
     customers, tasks = quote(Customer._meta.db_table), quote(Task._meta.db_table)
     by_cadence = vendor.add_days("COALESCE(y.last_interaction_at, y.created_at)", "y.days")
@@ -66,7 +66,8 @@ def statement(rules: Rules, *, customer_filter: str) -> tuple[str, list]:
                 WHERE {customer_filter.format(id="c.id")} AND c.deleted_at IS NULL
             ) y
         ) x
-        WHERE {customers}.id = x.id AND {vendor.distinct(f'{customers}.next_follow_up_at', 'x.next_value')}
+        WHERE {customers}.id = x.id AND {customer_filter.format(id=f"{customers}.id")}
+          AND {vendor.distinct(f'{customers}.next_follow_up_at', 'x.next_value')}
     """
     return sql, [Stage.LOST, *day_params]
 
@@ -74,7 +75,8 @@ def statement(rules: Rules, *, customer_filter: str) -> tuple[str, list]:
 def _run(rules: Rules, customer_filter: str, filter_params: list) -> int:
     sql, params = statement(rules, customer_filter=customer_filter)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *filter_params, *filter_params])
+        # The filter repeated on the updated table spares PostgreSQL a scan of all customers per batch.
+        cursor.execute(sql, [*params, *filter_params, *filter_params, *filter_params])
         return max(cursor.rowcount, 0)
 
 

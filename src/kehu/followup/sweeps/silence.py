@@ -14,7 +14,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import DateTimeField, F, Max, Min, Q, Value
+from django.db.models import DateTimeField, F, Q, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from kehu.notify.services import notify_rows
 
 NAME = "followup.silence"
 SILENCEABLE = (Stage.POTENTIAL, Stage.INTENT, Stage.DEAL)
-BATCH = 50_000
+BATCH = 10_000  # ids per statement (SQLite takes at most 32,766 parameters)
 
 
 def silence_reason(days: int) -> str:
@@ -65,13 +65,15 @@ def _silence(now: dt.datetime, days: int, quiet: Q) -> int:
     catch_up = now - dt.timedelta(hours=int(config.get("sweep_catch_up_hours")))
     reason = silence_reason(days)
     candidates = Customer.objects.filter(quiet, deleted_at__isnull=True, stage__in=SILENCEABLE)
-    bounds = candidates.aggregate(low=Min("pk"), high=Max("pk"))
-    if bounds["low"] is None:
-        return 0
+    ids = list(candidates.order_by("pk").values_list("pk", flat=True))
     total = 0
-    for start in range(bounds["low"], bounds["high"] + 1, BATCH):
-        in_batch = Q(pk__gte=start, pk__lt=start + BATCH)
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        # Dense ids (a first pass: most customers) go by range, sparse ones by list.
+        dense = chunk[-1] - chunk[0] < 4 * len(chunk)
+        in_batch = Q(pk__gte=chunk[0], pk__lte=chunk[-1]) if dense else Q(pk__in=chunk)
         with transaction.atomic():
+            # The conditions again: a customer contacted since the list was read stays as it is.
             moved = candidates.filter(in_batch).update(previous_stage=F("stage"), stage=Stage.SILENT,
                                                        stage_changed_at=now)
             if moved:

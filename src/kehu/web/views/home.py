@@ -1,5 +1,9 @@
 """My day: my overdue and due-today actions, my customers due for contact, recent activity on my
-customers, and a quick way to log an interaction."""
+customers, and a quick way to log an interaction.
+
+"Mine" is the user's own customers within what they may see. A rep may own a sixth of a million
+customers and a team lead none; each list is read in a way that stays cheap for both.
+"""
 
 from __future__ import annotations
 
@@ -9,29 +13,42 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from kehu.core import clock
-from kehu.core.policy import visible_customers
+from kehu.core.policy import scope_related, visible_customers
+from kehu.customers.queries import FEW, paginate, rows_in_order
 from kehu.followup.models import Interaction, Task, TaskStatus
-from kehu.web.access import web_view
+from kehu.web.access import access_of, web_view
 from kehu.web.views.inbox import row_labels
 
 LIMIT = 20
+RECENT_DAYS = 14
 
 
 def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+def recent_interactions(access, mine, since: dt.datetime) -> list:
+    """The latest interactions on my customers: through those customers when I own few (a team
+    lead may own none), else along the interactions' time index."""
+    recent = Interaction.objects.filter(occurred_at__gte=since).select_related("customer", "method", "user")
+    owned = list(mine.order_by().values_list("pk", flat=True)[:FEW])
+    if len(owned) < FEW:
+        return list(recent.filter(customer_id__in=owned).order_by("-occurred_at", "-id")[:LIMIT]) if owned else []
+    rows = scope_related(access, recent.filter(customer__owner=access.user))
+    return rows_in_order(rows, "occurred_at", descending=True, count=LIMIT, many=True,
+                         index=Interaction.objects.filter(occurred_at__gte=since))
+
+
 @web_view
 def home(request):
+    access = access_of(request)
     user = request.user
     tomorrow = _day_start(clock.today() + dt.timedelta(days=1))
-    visible = visible_customers(user)
-    tasks = list(Task.objects.filter(owner=user, status=TaskStatus.OPEN, due_at__lt=tomorrow, customer__in=visible)
+    # One owner's open actions by due time: exactly the task_open_owner index, no detour needed.
+    tasks = list(scope_related(access, Task.objects.filter(owner=user, status=TaskStatus.OPEN, due_at__lt=tomorrow))
                  .select_related("customer", "owner").order_by("due_at", "id")[:LIMIT])
-    due_customers = list(visible.filter(owner=user, next_follow_up_at__lt=tomorrow)
-                         .order_by("next_follow_up_at", "id")[:LIMIT])
-    since = clock.now() - dt.timedelta(days=14)
-    recent = list(Interaction.objects.filter(customer__in=visible.filter(owner=user), occurred_at__gte=since)
-                  .select_related("customer", "method", "user").order_by("-occurred_at", "-id")[:LIMIT])
+    mine = visible_customers(access).filter(owner=user)
+    due_customers = paginate(mine.filter(next_follow_up_at__lt=tomorrow), sort="next_follow_up_at", limit=LIMIT).items
+    recent = recent_interactions(access, mine, clock.now() - dt.timedelta(days=RECENT_DAYS))
     context = {"tasks": tasks, "due_customers": due_customers, "recent": recent, "limit": LIMIT, "L": row_labels()}
     return render(request, "web/home.html", context)

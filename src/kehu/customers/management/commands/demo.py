@@ -1,4 +1,4 @@
-"""`kehu demo --customers N [--seed S] [--batch 5000]`: load realistic demo customers."""
+"""`kehu demo --customers N [--seed S] [--batch 20000]`: load realistic demo customers."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=1000,
                             help=gettext_lazy("how many customers to add (default 1000)"))
         parser.add_argument("--seed", type=int, default=1, help=gettext_lazy("random seed (default 1)"))
-        parser.add_argument("--batch", type=int, default=5000,
-                            help=gettext_lazy("customers per transaction (default 5000)"))
+        parser.add_argument("--batch", type=int, default=20_000, help=gettext_lazy(
+            "customers per transaction (default 20000; smaller needs less memory, larger writes less)"))
 
     def handle(self, *args, customers: int, seed: int, batch: int, **options):
         if customers < 0:

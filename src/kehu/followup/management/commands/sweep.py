@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
+import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -34,11 +36,24 @@ class Command(BaseCommand):
             if not self.one_pass(moment, only, options["verbosity"]):
                 raise CommandError(_("Some checks failed; see the log above."))
             return
+        if options["parent_pid"]:
+            self.die_with_parent()
         while self.parent_alive(options["parent_pid"]):
             self.one_pass(moment, only, options["verbosity"])
             deadline = time.monotonic() + options["every"]
             while time.monotonic() < deadline and self.parent_alive(options["parent_pid"]):
                 time.sleep(1)
+
+    @staticmethod
+    def die_with_parent() -> None:
+        """On Linux, ask the kernel for SIGTERM when the parent (gunicorn) ends, so a pass busy
+        with a large database stops with the server instead of finishing first. A pass cut short
+        rolls back its open transaction; the next one does the same work again (idempotent)."""
+        if sys.platform.startswith("linux"):
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
     @staticmethod
     def parent_alive(pid: int) -> bool:
