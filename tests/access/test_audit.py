@@ -97,7 +97,7 @@ def test_export_is_csv_with_formulas_neutralised_and_is_itself_logged(world):
     assert all(row[5].startswith("'=") for row in rows[1:] if row[3] == "customers.customer")
     event = AuditEvent.objects.get(action="export.audit")
     assert event.actor == world.manager and event.changes["count"] == [None, count]
-    assert event.changes["params"] == [None, {"customer": evil.pk}]
+    assert event.changes["params"] == [None, {"customer": evil.pk, "format": "csv"}]
     with pytest.raises(PermissionDenied):
         export_audit_csv(world.owner_rep, {}, io.StringIO())
 

@@ -249,6 +249,55 @@ def _web_reveal(world, user, customer) -> bool:
     return _web_ok(response) and method.raw in response.content.decode()
 
 
+def _web_confidential(world, user, customer) -> bool:
+    """The customer page shows the budget itself, not the mask."""
+    from kehu.web.display import money_text
+
+    response = _web(user, "get", "web:customer_detail", customer.pk)
+    return _web_ok(response) and money_text(customer.budget_min) in response.content.decode()
+
+
+def _web_edit(world, user, customer) -> bool:
+    c = customer
+    response = _web(user, "post", "web:customer_edit", c.pk, data={
+        "version": c.version, "kind": c.kind, "name": c.name, "short_name": "网页改名", "industry": c.industry.code,
+        "source_channel": c.source_channel_id, "first_contact_date": c.first_contact_date.isoformat(),
+        "need_description": c.need_description})
+    assert response.status_code in (302, 403, 404), (response.status_code, response.content[:500])
+    return response.status_code == 302 and "/signin/" not in response["Location"]
+
+
+def _web_record(world, user, customer) -> bool:
+    response = _web(user, "post", "web:interaction_create", customer.pk, data={
+        "occurred_at": "2026-02-10T10:00", "method": "phone", "summary": "电话沟通", "feedback": "客户有兴趣",
+        "next_step": "发送报价"})
+    assert response.status_code in (302, 403, 404), (response.status_code, response.content[:500])
+    return response.status_code == 302 and "/signin/" not in response["Location"]
+
+
+def _web_audit(world, user, customer) -> bool:
+    """The audit log page filtered to the customer (by its number) lists its events."""
+    response = _web(user, "get", "web:audit_log", data={"customer": customer.number})
+    if response.status_code == 422:  # a number the reader cannot see: the filter is refused
+        return False
+    return _web_ok(response) and bool(response.context["rows"])
+
+
+def _web_export(world, user, customer) -> bool:
+    """The web's export is the audit log's (customer exports are not a page yet): the customer's
+    events as CSV, the export itself logged."""
+    from kehu.core.models import AuditEvent
+
+    response = _web(user, "post", "web:audit_export", data={"customer": customer.number, "format": "csv"})
+    if response.status_code == 422:
+        return False
+    if not _web_ok(response):
+        return False
+    rows = b"".join(response.streaming_content).decode("utf-8").strip().splitlines()
+    assert AuditEvent.objects.filter(action="export.audit", actor_id=user.pk).exists()
+    return len(rows) > 1
+
+
 LAYERS: dict[str, dict[str, Attempt]] = {
     "service": {
         "list": _list, "search": _search, "view": _view, "confidential": _confidential,
@@ -261,8 +310,9 @@ LAYERS: dict[str, dict[str, Attempt]] = {
         "list": _api_list, "search": _api_search, "view": _api_view, "confidential": _api_confidential,
         "edit": _api_edit, "record": _api_record, "delete": _api_delete, "restore": _api_restore,
     },
-    # The pages are being built; their engineer adds the rest of the actions here.
-    "web": {"list": _web_list, "view": _web_view, "reveal_phone": _web_reveal},
+    # Delete, restore and handover have no page yet; "export" is the audit log's export.
+    "web": {"list": _web_list, "view": _web_view, "reveal_phone": _web_reveal, "confidential": _web_confidential,
+            "edit": _web_edit, "record": _web_record, "audit": _web_audit, "export": _web_export},
 }
 
 

@@ -11,14 +11,27 @@ from kehu.accounts.signin import is_locked, locked_message
 
 
 class LockoutMessageMixin:
+    """A locked account gets the plain message (when to retry, or ask the manager) instead of
+    "wrong username or password" — also on the very attempt that locks it."""
+
     def clean(self):
         username = self.cleaned_data.get("username")
-        if username:
-            User = get_user_model()
-            user = User._default_manager.filter(**{User.USERNAME_FIELD: username}).first()
-            if user is not None and is_locked(user):
-                raise forms.ValidationError(locked_message(user), code="locked")
-        return super().clean()
+        user = self._user_named(username) if username else None
+        if user is not None and is_locked(user):
+            raise forms.ValidationError(locked_message(user), code="locked")
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if user is not None:
+                user.refresh_from_db(fields=["locked_at", "failed_sign_ins"])
+                if is_locked(user):
+                    raise forms.ValidationError(locked_message(user), code="locked") from None
+            raise
+
+    @staticmethod
+    def _user_named(username):
+        User = get_user_model()
+        return User._default_manager.filter(**{User.USERNAME_FIELD: username}).first()
 
 
 class SignInForm(LockoutMessageMixin, AuthenticationForm):

@@ -3,6 +3,10 @@
 A session ends after SESSION_IDLE_SECONDS without a request, and SESSION_COOKIE_AGE after
 sign-in whatever the activity. A deactivated user is already anonymous here (the backend's
 get_user refuses them); their session is flushed too, so nothing of it lingers.
+
+A user whose password a manager reset (`password_must_change`) is sent to the password-change
+page before anything else: every page answers with a redirect there, except that page itself,
+signing out, the language switch, static files and the token-authenticated API.
 """
 
 from __future__ import annotations
@@ -10,11 +14,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import NoReverseMatch, reverse
 
 from kehu.accounts.signin import user_may_authenticate
 from kehu.core import clock
 
 STARTED, SEEN = "kehu_signed_in_at", "kehu_seen_at"
+# Where a user who must change their password is sent, and the pages they may still reach.
+PASSWORD_CHANGE_URL = "web:password_change"
+STILL_ALLOWED = ("web:password_change", "web:logout", "web:set_language", "admin:logout")
+ALWAYS_OPEN_PREFIXES = ("/api/",)
 SEEN_RESOLUTION = 60  # write the session at most once a minute for activity
 
 
@@ -43,7 +53,30 @@ class SessionPolicyMiddleware:
         user = getattr(request, "user", None)
         if session is not None and user is not None:
             self._check(request, session, user)
+            redirect = self._password_first(request)
+            if redirect is not None:
+                return redirect
         return self.get_response(request)
+
+    @staticmethod
+    def _password_first(request):
+        user = request.user
+        if not (user.is_authenticated and getattr(user, "password_must_change", False)):
+            return None
+        path = request.path
+        allowed = set()
+        for name in STILL_ALLOWED:
+            try:
+                allowed.add(reverse(name))
+            except NoReverseMatch:
+                continue
+        static = getattr(settings, "STATIC_URL", None) or "/static/"
+        if path in allowed or path.startswith((*ALWAYS_OPEN_PREFIXES, static)):
+            return None
+        target = reverse(PASSWORD_CHANGE_URL)
+        if request.headers.get("HX-Request"):
+            return HttpResponse(status=204, headers={"HX-Redirect": target})
+        return HttpResponseRedirect(target)
 
     def _check(self, request, session, user) -> None:
         if not user.is_authenticated:

@@ -135,3 +135,14 @@ def user_reactivate(actor, user_id) -> User:
     target.refresh_from_db()
     audit.record(actor, "user.reactivate", target, changes={"is_active": [False, True]})
     return target
+
+
+@transaction.atomic
+def user_password_changed(user) -> None:
+    """The user chose a new password themselves (the change-password page saved it): the
+    "must change" mark of a manager's reset is lifted."""
+    if user is None or not user.password_must_change:
+        return
+    User.objects.filter(pk=user.pk).update(password_must_change=False)
+    user.password_must_change = False
+    audit.record(user, "user.password_change", user)  # never the password itself

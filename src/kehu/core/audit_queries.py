@@ -29,12 +29,12 @@ from django.utils.translation import gettext_noop
 from kehu.core.errors import PermissionDenied, ValidationError
 from kehu.core.models import AuditEvent
 from kehu.core.policy import access_for, get_visible_customer, is_id
-from kehu.core.validators import mask_phone
 from kehu.core.redaction import (
-    CONFIDENTIAL_AMOUNTS,
-    CONFIDENTIAL_TRANSACTION_FIELDS,
-    UNDISCLOSED_NEEDS,
+    AMOUNT_OBJECTS,
+    hidden_change_keys,
     record_export,
+    redact_changes,
+    redact_event,
     spreadsheet_safe,
 )
 
@@ -57,6 +57,7 @@ ACCESS_ACTION_LABELS = {
     "user.deactivate": gettext_noop("Account deactivated"),
     "user.reactivate": gettext_noop("Account reactivated"),
 }
+USER_TYPE = "accounts.user"
 EXPORT_COLUMNS = ("at", "actor_name", "action", "object_type", "object_id", "object_repr", "customer_id",
                   "changes", "note")
 
@@ -122,8 +123,11 @@ def visible_events(user) -> QuerySet:
     q = Q(actor_id=access.pk)
     if access.led_team_ids:
         teams = sorted(access.led_team_ids)
+        members = get_user_model().objects.filter(team_id__in=teams).values("pk")
         q |= Q(customer_id__in=Customer.objects.filter(team_id__in=teams).values("pk"))
-        q |= Q(actor_id__in=get_user_model().objects.filter(team_id__in=teams).values("pk"))
+        q |= Q(actor_id__in=members)
+        # What happened to the members' accounts, also when the system did it (a lock-out has no actor).
+        q |= Q(object_type=USER_TYPE, object_id__in=members)
     return AuditEvent.objects.filter(q)
 
 
@@ -184,23 +188,64 @@ def audit_page(user, params: Mapping, *, cursor: str | None = None, limit: int =
     limit = max(1, min(int(limit), MAX_LIMIT))
     rows = list(queryset[: limit + 1])
     more = len(rows) > limit
-    rows = rows[:limit]
+    rows = redact_events(user, rows[:limit])
     return AuditPage(items=rows, next_cursor=_cursor(rows[-1]) if more and rows else None)
+
+
+EXPORT_BATCH = 2000
+
+
+def _export_events(user, filters: AuditFilters):
+    """The filtered log for an export, newest first, read and redacted a batch at a time."""
+    queryset = audit_events(user, filters)
+    batch: list[AuditEvent] = []
+    for event in queryset.iterator(chunk_size=EXPORT_BATCH):
+        batch.append(event)
+        if len(batch) == EXPORT_BATCH:
+            yield from redact_events(user, batch)
+            batch = []
+    yield from redact_events(user, batch)
 
 
 def export_audit_csv(user, params: Mapping, stream: IO[str]) -> int:
     """Write the filtered log as CSV (UTF-8 with BOM so Excel opens it right); the export is
     itself recorded. Returns the number of events written."""
     filters = parse_audit_filters(params)
-    queryset = audit_events(user, filters)
     stream.write("\ufeff")
     writer = csv.writer(stream)
     writer.writerow(EXPORT_COLUMNS)
     count = 0
-    for event in queryset.iterator(chunk_size=2000):
+    for event in _export_events(user, filters):
         writer.writerow(_export_row(event))
         count += 1
-    record_export(user, "audit", count=count, params=filters.as_params())
+    record_export(user, "audit", count=count, params={**filters.as_params(), "format": "csv"})
+    return count
+
+
+def export_audit_xlsx(user, params: Mapping, stream: IO[bytes]) -> int:
+    """The same rows as an Excel workbook (XlsxWriter, constant memory). Text never becomes a
+    formula or a link: cells are written as strings, formula-looking text quoted as in the CSV."""
+    import xlsxwriter
+
+    filters = parse_audit_filters(params)
+    workbook = xlsxwriter.Workbook(stream, {"constant_memory": True, "strings_to_formulas": False,
+                                            "strings_to_urls": False, "strings_to_numbers": False})
+    sheet = workbook.add_worksheet("audit")
+    bold = workbook.add_format({"bold": True})
+    sheet.write_row(0, 0, EXPORT_COLUMNS, bold)
+    sheet.freeze_panes(1, 0)
+    sheet.set_column(0, 0, 20)
+    sheet.set_column(5, 8, 40)
+    count = 0
+    for event in _export_events(user, filters):
+        count += 1
+        for column, value in enumerate(_export_row(event)):
+            if isinstance(value, str):
+                sheet.write_string(count, column, value)
+            else:
+                sheet.write(count, column, value)
+    workbook.close()
+    record_export(user, "audit", count=count, params={**filters.as_params(), "format": "xlsx"})
     return count
 
 
@@ -213,32 +258,45 @@ def _export_row(event: AuditEvent) -> list[Any]:
 
 # --- a customer's timeline -----------------------------------------------------------------
 
-_CONFIDENTIAL_KEYS = frozenset(CONFIDENTIAL_AMOUNTS + CONFIDENTIAL_TRANSACTION_FIELDS + ("amount",))
-
-
 def customer_timeline(user, customer_id: int, *, limit: int = 100) -> list[AuditEvent]:
     """The changes of one customer, newest first, for anyone who may see it. Amounts (and the
-    needs of an undisclosed customer) are taken out of `changes` for those who may not see them;
-    reads of others (numbers revealed) are shown to managers only."""
+    needs of an undisclosed customer) are taken out of `changes` for those who may not see them,
+    phones masked; reads of others (numbers revealed) are shown to managers only."""
     access = access_for(user)
     customer = get_visible_customer(access, customer_id, include_deleted=True)
-    queryset = AuditEvent.objects.filter(customer_id=customer.pk).order_by("-at", "-id")
-    if not access.may_read_audit():
-        queryset = queryset.exclude(Q(action="phone.reveal") & ~Q(actor_id=access.pk))
-    events = list(queryset[:limit])
-    hidden: frozenset[str] = frozenset()
-    if not access.may_see_confidential(customer):
-        hidden = _CONFIDENTIAL_KEYS | (frozenset(UNDISCLOSED_NEEDS) if customer.needs_undisclosed else frozenset())
-    mask_phones = not access.may_see_full_phone(customer)
+    events = list(timeline_queryset(access, customer)[:limit])
     for event in events:
-        changes = {k: v for k, v in event.changes.items() if k not in hidden}
-        if mask_phones and "phones" in changes:
-            changes["phones"] = [_masked(side) for side in changes["phones"]]
-        event.changes = changes
+        event.changes = redact_changes(access, customer, event.changes)
+        if event.object_type in AMOUNT_OBJECTS and hidden_change_keys(access, customer):
+            event.object_repr = ""
     return events
 
 
-def _masked(value):
-    if isinstance(value, list):
-        return [mask_phone(str(v)) for v in value]
-    return mask_phone(str(value)) if value else value
+def timeline_queryset(user, customer) -> QuerySet:
+    """A customer's raw events as a reader may list them (others' number reveals for managers only).
+    Callers show them through redaction.redact_event / redact_changes, never as they are."""
+    access = access_for(user)
+    queryset = AuditEvent.objects.filter(customer_id=customer.pk).order_by("-at", "-id")
+    if not access.may_read_audit():
+        queryset = queryset.exclude(Q(action="phone.reveal") & ~Q(actor_id=access.pk))
+    return queryset
+
+
+def redact_events(user, events: list[AuditEvent]) -> list[AuditEvent]:
+    """A page of the log made safe to show to `user` (in memory): amounts and undisclosed needs
+    masked where the reader may not see that customer's confidential data (e.g. a member's change
+    of another team's customer), phones masked where they may not see them in full. One query
+    for the customers of the page."""
+    from kehu.customers.models import Customer
+
+    access = access_for(user)
+    if access.is_org_admin:
+        return events
+    ids = {event.customer_id for event in events if event.customer_id}
+    customers = {c.pk: c for c in Customer.objects.filter(pk__in=ids).only(
+        "pk", "owner_id", "team_id", "needs_undisclosed")} if ids else {}
+    access.load_links(customers.values())
+    for event in events:
+        if event.customer_id:
+            redact_event(access, customers.get(event.customer_id), event)
+    return events

@@ -89,6 +89,26 @@ def redact_transaction(user, transaction_obj, customer=None, *, mask: bool = Fal
     return out
 
 
+def writable_hidden_fields(user, customer) -> frozenset[str]:
+    """Customer fields `user` may neither read nor write: the hidden ones, and the "needs not
+    disclosed" mark itself (clearing it would show them the needs)."""
+    if access_for(user).may_see_confidential(customer):
+        return frozenset()
+    return hidden_fields(user, customer) | {"needs_undisclosed"}
+
+
+def refuse_confidential_writes(user, customer, fields: Iterable[str]) -> None:
+    """A write naming a confidential field the user may not read is refused, field by field,
+    whatever the value: accepting an unchanged value would confirm a guess of it."""
+    from kehu.core.cleaning import label
+    from kehu.core.errors import ValidationError
+
+    refused = sorted(set(fields) & writable_hidden_fields(user, customer))
+    if refused:
+        raise ValidationError({name: [_("%(label)s is confidential: only the owner and the team lead may change it.")
+                                      % {"label": label(type(customer), name)}] for name in refused})
+
+
 # --- phones ---------------------------------------------------------------------------------
 
 def phone_text(user, customer, method) -> str:
@@ -128,6 +148,70 @@ def reveal_phone(actor, contact_method_id: int) -> str:
     audit.record(actor, "phone.reveal", method, customer_id=method.customer_id,
                  changes={"kind": [None, method.kind]}, note=mask_phone(method.value or method.raw))
     return method.raw
+
+
+# --- audited changes (timelines, the audit log) -------------------------------------------------
+
+# Keys of an audit event's `changes` that hold amounts (customer budgets and totals, transactions).
+AMOUNT_KEYS = frozenset(CONFIDENTIAL_AMOUNTS + CONFIDENTIAL_TRANSACTION_FIELDS)
+PHONE_KEYS = frozenset({"phones"})
+# Events about these objects name an amount in their text (Transaction.__str__ is "date amount").
+AMOUNT_OBJECTS = frozenset({"customers.transaction"})
+
+
+def hidden_change_keys(user, customer) -> frozenset[str]:
+    """The keys of a customer's audited changes `user` may not read: amounts, and the needs while
+    the customer's needs are undisclosed (the current mark decides, so marking needs undisclosed
+    also hides their history)."""
+    if customer is not None and access_for(user).may_see_confidential(customer):
+        return frozenset()
+    if customer is None or customer.needs_undisclosed:
+        return AMOUNT_KEYS | frozenset(UNDISCLOSED_NEEDS)
+    return AMOUNT_KEYS
+
+
+def _mask_pair(pair: Any, mask_value) -> Any:
+    def one(value):
+        return value if value in (None, "", [], {}) else mask_value(value)
+
+    if isinstance(pair, (list, tuple)) and len(pair) == 2:
+        return [one(pair[0]), one(pair[1])]
+    return one(pair)
+
+
+def _phones_masked(value):
+    if isinstance(value, (list, tuple)):
+        return [mask_phone(str(item)) for item in value]
+    return mask_phone(str(value))
+
+
+def redact_changes(user, customer, changes: dict | None, *, mask: bool = False) -> dict:
+    """An audit event's {field: [old, new]} as `user` may read it: confidential keys removed (or,
+    with mask=True for pages, kept with MASK in place of each filled value), phone numbers masked
+    for those who may not see them in full. `customer` None (unknown) hides everything confidential."""
+    access = access_for(user)
+    hidden = hidden_change_keys(access, customer)
+    full_phones = customer is not None and access.may_see_full_phone(customer)
+    out: dict = {}
+    for key, pair in (changes or {}).items():
+        if key in hidden:
+            if mask:
+                out[key] = _mask_pair(pair, lambda value: MASK)
+            continue
+        if key in PHONE_KEYS and not full_phones:
+            pair = _mask_pair(pair, _phones_masked)
+        out[key] = pair
+    return out
+
+
+def redact_event(user, customer, event) -> Any:
+    """An AuditEvent made safe to show (in memory only; the log itself is never changed): its
+    changes through redact_changes(mask=True), and an amount in its text masked."""
+    hidden = hidden_change_keys(user, customer)
+    event.changes = redact_changes(user, customer, event.changes, mask=True)
+    if hidden and event.object_type in AMOUNT_OBJECTS:
+        event.object_repr = MASK
+    return event
 
 
 # --- exports and bulk views ----------------------------------------------------------------

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kehu.core import clock, config
-from kehu.core.models import AuditEvent
-from kehu.core.policy import get_visible_customer, may_see_confidential, scope_related, visible_customers
+from kehu.core.redaction import redact_event
+from kehu.core.audit_queries import ACCESS_ACTION_LABELS, timeline_queryset
+from kehu.core.policy import access_for, get_visible_customer, may_see_confidential, scope_related, visible_customers
 from kehu.customers.models import Stage, StageChange, Transaction
 from kehu.followup.models import (
     ClassificationChange,
@@ -180,7 +181,7 @@ def _stage_name(code: str) -> str:
     return str(dict(Stage.choices).get(code, code or "—"))
 
 
-def _labelled(action: str, changes: dict, *, show_amounts: bool) -> list[tuple[str, Any, Any]]:
+def labelled_changes(action: str, changes: dict, *, show_amounts: bool) -> list[tuple[str, Any, Any]]:
     from kehu.customers.models import Contact, Customer
 
     model = {"customer": Customer, "contact": Contact, "task": Task, "complaint": Complaint}.get(action.split(".")[0])
@@ -233,14 +234,18 @@ def timeline_events(user, customer, *, limit: int = 60) -> list[TimelineEvent]:
                                                      "old": row.old_value or "—", "new": row.new_value or "—"}
         events.append(TimelineEvent("classification", row.at, title, by=str(row.by) if row.by_id else _("rules"),
                                     detail=row.reason))
-    audit_rows = (AuditEvent.objects.filter(customer_id=customer.pk).exclude(action__in=SHOWN_ELSEWHERE)
-                  .order_by("-at", "-id")[:limit])
+    # Audited changes through the audit log's own reading rules (others' number reveals for
+    # managers only) and redaction (amounts, undisclosed needs and phones masked, R33).
+    access = access_for(user)
+    audit_rows = timeline_queryset(access, customer).exclude(action__in=SHOWN_ELSEWHERE)[:limit]
     for row in audit_rows:
+        redact_event(access, customer, row)
         kind = "task" if row.action.startswith("task.") else "change"
-        title = _(ACTION_LABELS[row.action]) if row.action in ACTION_LABELS else row.action
+        label = ACTION_LABELS.get(row.action) or ACCESS_ACTION_LABELS.get(row.action)
+        title = _(label) if label else row.action
         if row.object_repr and not row.action.startswith("customer."):
             title = f"{title}: {row.object_repr}"
         events.append(TimelineEvent(kind, row.at, title, by=row.actor_name, detail=row.note,
-                                    changes=_labelled(row.action, row.changes, show_amounts=show_amounts)))
+                                    changes=labelled_changes(row.action, row.changes, show_amounts=show_amounts)))
     events.sort(key=lambda event: event.at, reverse=True)
     return events[:limit]

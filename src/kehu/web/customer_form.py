@@ -128,12 +128,14 @@ def _profile_spec(name: str, values: dict, errors: dict, groups: dict) -> FieldS
     return spec
 
 
-def profile_sections(values: dict, errors: dict) -> dict[str, Any]:
+def profile_sections(values: dict, errors: dict, *, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The form's fields; `hidden` (redaction.writable_hidden_fields) are left out entirely, so
+    an editor without the confidential right neither sees nor submits them."""
     groups = {"industry": choices.industry_groups(), "channels": choices.channel_options()}
-    basic = [_profile_spec(name, values, errors, groups) for name in BASIC]
+    basic = [_profile_spec(name, values, errors, groups) for name in BASIC if name not in hidden]
     sections = []
     for key, title, names in SECTIONS:
-        fields = [_profile_spec(name, values, errors, groups) for name in names]
+        fields = [_profile_spec(name, values, errors, groups) for name in names if name not in hidden]
         has_content = any(f.errors or f.value not in ("", None, False) for f in fields)
         sections.append({"key": key, "title": title, "fields": fields, "open": has_content})
     referral = [

@@ -1,7 +1,7 @@
 """The main navigation: a small registry so other apps add their pages without editing the base template.
 
-Each entry names a URL and a label; `visible(user)` decides who sees it (a data admin sees the
-settings, everybody the daily pages). Order is by `order`, then by registration.
+Each entry names a URL and a label; `visible(access)` decides who sees it (a data admin sees the
+settings, everybody the daily pages); it gets the request's kehu.core.policy.Access. Order is by `order`, then by registration.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from kehu.core.policy import may_manage_reference_data
+from kehu.core.policy import may_manage_reference_data, may_read_audit
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,10 @@ def register(url_name: str, label, *, order: int = 100, visible: Callable[[objec
 
 
 def items_for(request) -> list[dict]:
-    user = request.user
+    from kehu.web.access import access_of
+
+    # One Access for every item's question: the user's led teams are read once per page.
+    user = access_of(request)
     out = []
     for item in _ITEMS:
         if not item.visible(user):
@@ -59,4 +62,19 @@ def register_defaults() -> None:
     register("web:customer_list", _("Customers"), order=20, prefixes=("/customers/",))
     register("web:inbox", _("Actions"), order=30, prefixes=("/actions/",))
     register("web:pipeline", _("Pipeline"), order=40, prefixes=("/pipeline/",))
+    register("web:pool", _("Public pool"), order=50, visible=_may_browse_pool, prefixes=("/pool/",))
+    register("web:audit_log", _("Audit log"), order=80, visible=may_read_audit, prefixes=("/audit/",))
+    register("web:team_accounts", _("Team accounts"), order=85, visible=_may_manage_accounts, prefixes=("/team/",))
     register("web:settings", _("Settings"), order=90, visible=may_manage_reference_data, prefixes=("/settings/",))
+
+
+def _may_browse_pool(user) -> bool:
+    from kehu.web.views.pool import may_browse_pool
+
+    return may_browse_pool(user)
+
+
+def _may_manage_accounts(user) -> bool:
+    from kehu.web.views.team import may_manage_accounts
+
+    return may_manage_accounts(user)

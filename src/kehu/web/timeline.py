@@ -2,8 +2,9 @@
 
 The follow-up module gathers the events (interactions, stage changes, transactions, complaints,
 surveys, classification changes, audited changes); here the audited changes are made readable
-(lists joined, contact-method keys labelled) and phone numbers in them masked for those who may
-not see them in full (R33).
+(lists joined, contact-method keys labelled). Confidential values were masked by
+kehu.core.redaction when the events were gathered (R33); phones are masked here again as a
+second guard.
 """
 
 from __future__ import annotations
@@ -18,10 +19,17 @@ from kehu.followup.queries import timeline_events
 from kehu.web.display import moment_text
 
 
+def _mask_one(value):
+    # kehu.core.redaction masked them already for those without the right; masking twice would
+    # turn 139****5678 into *****78.
+    text = str(value)
+    return text if "*" in text else mask_phone(text)
+
+
 def _mask(value):
     if isinstance(value, (list, tuple)):
-        return [mask_phone(str(v)) for v in value]
-    return mask_phone(str(value)) if value else value
+        return [_mask_one(v) for v in value]
+    return _mask_one(value) if value else value
 
 
 EMPTY = (None, "", [], {}, ())

@@ -1,7 +1,20 @@
 from django.urls import path
 
 from kehu.web import bulk
-from kehu.web.views import auth, customer_forms, customer_page, customers, home, inbox, interactions, pipeline, settings
+from kehu.web.views import (
+    audit,
+    auth,
+    customer_forms,
+    customer_page,
+    customers,
+    home,
+    inbox,
+    interactions,
+    pipeline,
+    pool,
+    settings,
+    team,
+)
 
 app_name = "web"
 
@@ -33,6 +46,19 @@ urlpatterns = [
 
     path("pipeline/", pipeline.pipeline, name="pipeline"),
     path("pipeline/move/", pipeline.pipeline_move, name="pipeline_move"),
+
+    path("pool/", pool.pool, name="pool"),
+    path("pool/<int:pk>/claim/", pool.pool_claim_view, name="pool_claim"),
+    path("pool/<int:pk>/assign/", pool.pool_assign_view, name="pool_assign"),
+
+    path("audit/", audit.audit_log, name="audit_log"),
+    path("audit/export/", audit.audit_export, name="audit_export"),
+
+    path("team/accounts/", team.team_accounts, name="team_accounts"),
+    path("team/accounts/<int:pk>/unlock/", team.account_unlock, name="account_unlock"),
+    path("team/accounts/<int:pk>/reset-password/", team.account_reset_password, name="account_reset_password"),
+    path("team/accounts/<int:pk>/deactivate/", team.account_deactivate, name="account_deactivate"),
+    path("team/accounts/<int:pk>/reactivate/", team.account_reactivate, name="account_reactivate"),
 
     path("settings/", settings.settings_index, name="settings"),
     path("settings/channels/", settings.settings_channels, name="settings_channels"),

@@ -11,6 +11,7 @@ from kehu.core import audit, clock, config, numbering
 from kehu.core.cleaning import Errors, label
 from kehu.core.errors import ValidationError
 from kehu.core.locking import lock_current
+from kehu.core.redaction import refuse_confidential_writes
 from kehu.core.policy import (
     get_visible_customer,
     may_create_customer,
@@ -126,6 +127,9 @@ def customer_update(actor, customer_id: int, *, version: int, tags=None, referre
     """Change profile fields; `version` is the one the caller read (a stale one is a conflict)."""
     customer = get_visible_customer(actor, customer_id)
     require(may_edit_customer(actor, customer), _("You may not edit this customer."))
+    # An editor without the confidential right (a collaborator with edit rights) may not touch
+    # amounts or undisclosed needs: named per field, before anything else is checked.
+    refuse_confidential_writes(actor, customer, fields)
     customer = lock_current(Customer.objects.alive(), customer_id, version)
     errors = Errors()
     values = clean_customer_fields(fields, errors)

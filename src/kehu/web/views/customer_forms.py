@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kehu.core.errors import ConflictError, ValidationError
 from kehu.core.policy import may_create_customer, may_edit_customer, visible_customers
+from kehu.core.redaction import writable_hidden_fields
 from kehu.customers.duplicates import find_duplicates
 from kehu.customers.models import Contact, ContactMethodKind
 from kehu.customers.services import contact_add, contact_replace, contact_update, customer_create, customer_update
@@ -59,7 +60,8 @@ def _tag_field(values: list[str], errors) -> FieldSpec:
 
 def _render_customer_form(request, *, customer=None, values, contacts, custom_values, tags, errors, owner=None):
     definitions = custom_definitions()
-    profile = profile_sections(values, errors)
+    hidden = writable_hidden_fields(request.user, customer) if customer is not None else frozenset()
+    profile = profile_sections(values, errors, hidden=hidden)
     blocks = [contact_block(i, c, errors) for i, c in enumerate(contacts)] if customer is None else []
     customs = custom_specs(definitions, custom_values, errors)
     tag_field = _tag_field(tags, errors)
@@ -121,7 +123,9 @@ def customer_edit_view(request, pk: int):
         return _render_customer_form(request, customer=customer, values=values, contacts=[],
                                      custom_values=customer.custom_data or {},
                                      tags=list(customer.tags.values_list("name", flat=True)), errors={})
-    values = profile_from_post(request.POST)
+    # Confidential fields the user may not read are not in their form and never sent on.
+    hidden = writable_hidden_fields(user, customer)
+    values = {k: v for k, v in profile_from_post(request.POST).items() if k not in hidden}
     custom_values = custom_from_post(request.POST, definitions)
     tags = request.POST.getlist("tags")
     referrer_text = request.POST.get("referrer", "")
