@@ -112,3 +112,81 @@ def test_openapi_document_and_docs_page(db):
                  "/api/v1/channels", "/api/v1/tags", "/api/v1/industries", "/api/v1/users", "/api/v1/webhooks"):
         assert path in paths, path
     assert client.get("/api/v1/docs").status_code == 200
+
+
+# --- tokens carry exactly their user's rights, read afresh on every request -----------------
+
+def test_a_deactivated_user_is_refused_like_the_session_refuses_them(rep):
+    """Tokens ask the same question as sessions (kehu.accounts.signin.user_may_authenticate): a
+    user marked deactivated is out even if is_active was left on (e.g. edited in the admin)."""
+    from kehu.accounts.services import user_deactivate, user_reactivate
+    from kehu.accounts.signin import user_may_authenticate
+    from kehu.core import clock
+
+    client = Client()
+    _token, secret = token_create(rep, name="erp")
+    assert client.get("/api/v1/users/me", **bearer(secret)).status_code == 200
+    type(rep).objects.filter(pk=rep.pk).update(deactivated_at=clock.now())
+    rep.refresh_from_db()
+    assert rep.is_active and not user_may_authenticate(rep)
+    assert client.get("/api/v1/users/me", **bearer(secret)).status_code == 401
+
+    type(rep).objects.filter(pk=rep.pk).update(deactivated_at=None)
+    assert client.get("/api/v1/users/me", **bearer(secret)).status_code == 200
+    root = type(rep).objects.create_superuser("root.admin", password="x")
+    user_deactivate(root, rep.pk, reason="left")
+    assert client.get("/api/v1/users/me", **bearer(secret)).status_code == 401
+    user_reactivate(root, rep.pk)
+    assert client.get("/api/v1/users/me", **bearer(secret)).status_code == 200
+
+
+def test_a_token_sees_and_does_exactly_what_its_user_may(rep, other_rep, manager, outsider):
+    from kehu.core.policy import visible_customers
+    from kehu.customers.models import CustomerCollaborator
+    from tests.api.conftest import ApiClient
+    from tests.factories import make_customer
+
+    mine = make_customer(rep, name="苏州恒力汽车零部件有限公司")
+    colleagues = make_customer(other_rep, name="无锡三联精密机械有限公司")
+    rep_api, lead_api = ApiClient(rep), ApiClient(manager)
+
+    listed = {c["id"] for c in rep_api.get("/customers", {"limit": 200}).json()["items"]}
+    assert listed == set(visible_customers(rep).values_list("pk", flat=True)) == {mine.pk}
+    assert rep_api.get(f"/customers/{colleagues.pk}").status_code == 404
+    # A rep never deletes, even their own customer; their lead may.
+    assert rep_api.delete(f"/customers/{mine.pk}?version={mine.version}").status_code == 403
+    assert {c["id"] for c in lead_api.get("/customers", {"limit": 200}).json()["items"]} == {mine.pk, colleagues.pk}
+
+    # A collaborator link, read once per request like the web's Access: sight without edit…
+    link = CustomerCollaborator.objects.create(customer=colleagues, user=rep)
+    assert rep_api.get(f"/customers/{colleagues.pk}").status_code == 200
+    patch = {"version": colleagues.version, "short_name": "三联"}
+    assert rep_api.patch(f"/customers/{colleagues.pk}", patch).status_code == 403
+    # …then edit right, which applies on the very next request…
+    CustomerCollaborator.objects.filter(pk=link.pk).update(can_edit=True)
+    assert rep_api.patch(f"/customers/{colleagues.pk}", patch).status_code == 200
+    # …and the link gone: a 404 at once, as for anything they may not see.
+    link.delete()
+    assert rep_api.get(f"/customers/{colleagues.pk}").status_code == 404
+
+    # Made lead of the other team: its customers appear on the next request; and go again.
+    theirs = make_customer(outsider, name="广州南方电气有限公司")
+    outsider_api = ApiClient(outsider)
+    assert rep_api.get(f"/customers/{theirs.pk}").status_code == 404
+    team = outsider.team
+    team.lead = rep
+    team.save(update_fields=["lead"])
+    assert rep_api.get(f"/customers/{theirs.pk}").status_code == 200
+    team.lead = None
+    team.save(update_fields=["lead"])
+    assert rep_api.get(f"/customers/{theirs.pk}").status_code == 404
+    assert outsider_api.get(f"/customers/{mine.pk}").status_code == 404
+
+
+def test_token_expiry_must_be_a_storable_future_time(rep_api):
+    naive = rep_api.post("/tokens", {"name": "naive", "expires_at": "2099-01-01T00:00:00"})
+    assert naive.status_code == 201, naive.content  # a time without offset is local time
+    far = rep_api.post("/tokens", {"name": "far", "expires_at": "9999-12-31T23:59:59-12:00"})
+    assert far.status_code == 422 and "expires_at" in {e["field"] for e in far.json()["detail"]}
+    blank = rep_api.post("/tokens", {"name": "   "})
+    assert blank.status_code == 422 and blank.json()["detail"][0]["field"] == "name"

@@ -41,8 +41,10 @@ class Page(Schema, Generic[T]):
     next_cursor: str | None = None
 
 
-ERRORS = {401: MessageOut, 403: MessageOut, 404: MessageOut, 422: ErrorsOut}
-WRITE_ERRORS = ERRORS | {409: ConflictOut}
+# Every authenticated operation may answer 429 (too many failed token attempts from the address);
+# an operation with a body answers 400 when the body is not JSON at all (django-ninja's parser).
+ERRORS = {401: MessageOut, 403: MessageOut, 404: MessageOut, 422: ErrorsOut, 429: MessageOut}
+WRITE_ERRORS = ERRORS | {400: MessageOut, 409: ConflictOut}
 
 
 def parse_fields(text: str | None, allowed: set[str] | frozenset[str]) -> set[str] | None:

@@ -70,6 +70,8 @@ def schema_error_message(error: dict) -> str:
         "too_long": _("Too many items or characters: at most %(limit)s."),
         "too_short": _("Too few items or characters: at least %(limit)s."),
         "string_too_long": _("Too long: at most %(limit)s characters."),
+        "string_too_short": _("This field is required."),
+        "string_pattern_mismatch": _("This value is not valid."),
         "literal_error": _("Choose one of the allowed values."),
         "enum": _("Choose one of the allowed values."),
     }

@@ -92,6 +92,11 @@ class WebhookDelivery(models.Model):
             models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"), name="webhook_due"),
             models.Index(fields=["subscription", "-id"], name="webhook_delivery_sub"),
         ]
+        constraints = [
+            # One delivery of an event per subscription: a sweep that emits a moment's event
+            # again (rerun, or two sweeps at once) adds nothing.
+            models.UniqueConstraint(fields=["subscription", "event_id"], name="webhook_delivery_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} → {self.subscription_id} ({self.status})"

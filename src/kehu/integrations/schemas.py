@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+
+from kehu.integrations.events import EVENTS
+
+# What the services accept, said in the document (so clients and fuzzers know it up front):
+# a name with something besides spaces in it, http(s) addresses, the known event names.
+NotBlank = r"\S"
+TokenName = Annotated[str, Field(min_length=1, max_length=100, pattern=NotBlank)]
+HookUrl = Annotated[str, Field(max_length=500, pattern=r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]")]
+EventName = Literal[EVENTS]  # type: ignore[valid-type]
+HookEvents = Annotated[list[EventName], Field(min_length=1, max_length=len(EVENTS))]
+HookDescription = Annotated[str, Field(max_length=200)]
 
 
 class TokenOut(Schema):
@@ -23,7 +34,7 @@ class TokenCreated(TokenOut):
 
 
 class TokenIn(Schema):
-    name: Annotated[str, Field(max_length=1000)]
+    name: TokenName
     expires_at: dt.datetime | None = None
 
 
@@ -41,16 +52,18 @@ class WebhookCreated(WebhookOut):
 
 
 class WebhookIn(Schema):
-    url: Annotated[str, Field(max_length=1000)]
-    events: Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=50)]
-    description: Annotated[str, Field(max_length=1000)] = ""
+    url: HookUrl
+    events: HookEvents
+    description: HookDescription = ""
 
 
 class WebhookPatch(Schema):
-    url: Annotated[str, Field(max_length=1000)] | None = None
-    events: Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=50)] | None = None
-    description: Annotated[str, Field(max_length=1000)] | None = None
-    is_active: bool | None = None
+    """Only the fields sent change; none of them may be null."""
+
+    url: HookUrl = None  # type: ignore[assignment]
+    events: HookEvents = None  # type: ignore[assignment]
+    description: HookDescription = None  # type: ignore[assignment]
+    is_active: bool = None  # type: ignore[assignment]
 
 
 class DeliveryOut(Schema):

@@ -21,7 +21,10 @@ def _clean(data: dict[str, Any], errors: Errors, *, partial: bool) -> dict[str, 
     out: dict[str, Any] = {}
     if not partial or "url" in data:
         url = str(data.get("url") or "").strip()
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            parts = urlsplit("")
         if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
             errors.add("url", _("%(label)s must be an http:// or https:// address.") % {"label": label(WebhookSubscription, "url")})
         out["url"] = url

@@ -2,7 +2,8 @@
 
 A request authenticates with `Authorization: Bearer kehu_…`. Every request re-checks that the
 token is neither revoked nor expired and that its user is still active, so deactivating a user
-stops their tokens at once. Repeated failures from one address are throttled (429).
+stops their tokens at once (kehu.accounts.signin.user_may_authenticate, the check sessions use
+too). Repeated failures from one address are throttled (429).
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kehu.accounts.signin import user_may_authenticate
 from kehu.core import audit, clock, config
 from kehu.core.cleaning import Errors, label
 from kehu.core.errors import NotFound, ValidationError
@@ -24,6 +28,8 @@ from kehu.integrations.models import ApiToken, TokenFailures
 PREFIX = "kehu_"
 # last_used_at is written at most this often: a write per request would serialise readers on SQLite.
 TOUCH_EVERY = dt.timedelta(minutes=1)
+# Further ahead is "never" in practice, and near year 9999 the time cannot be stored in UTC.
+MAX_LIFETIME = dt.timedelta(days=100 * 365)
 
 
 @dataclass
@@ -46,8 +52,14 @@ def token_create(actor, *, name: str, expires_at: dt.datetime | None = None) -> 
     elif len(name) > 100:
         errors.add("name", _("%(label)s is too long: at most %(max)d characters (%(count)d given).")
                    % {"label": label(ApiToken, "name"), "max": 100, "count": len(name)})
-    if expires_at is not None and expires_at <= clock.now():
-        errors.add("expires_at", _("%(label)s must be in the future.") % {"label": label(ApiToken, "expires_at")})
+    if expires_at is not None:
+        if timezone.is_naive(expires_at):  # a time without offset is local time, like in the web pages
+            expires_at = timezone.make_aware(expires_at)
+        if expires_at <= clock.now():
+            errors.add("expires_at", _("%(label)s must be in the future.") % {"label": label(ApiToken, "expires_at")})
+        elif expires_at > clock.now() + MAX_LIFETIME:
+            errors.add("expires_at", _("%(label)s must be within %(years)d years.")
+                       % {"label": label(ApiToken, "expires_at"), "years": MAX_LIFETIME.days // 365})
     errors.raise_if_any()
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=actor, name=name, prefix=secret[:12], digest=digest_of(secret),
@@ -76,11 +88,16 @@ def _window() -> dt.timedelta:
 
 def check_throttle(address: str) -> None:
     row = TokenFailures.objects.filter(address=address).first()
-    if row is None:
+    if row is not None:
+        _raise_if_throttled(row.failures, row.window_start)
+
+
+def _raise_if_throttled(failures: int | None, window_start: dt.datetime | None) -> None:
+    if failures is None or window_start is None:
         return
-    ends = row.window_start + _window()
+    ends = window_start + _window()
     now = clock.now()
-    if ends > now and row.failures >= int(config.get("api_token_failure_limit")):
+    if ends > now and failures >= int(config.get("api_token_failure_limit")):
         raise Throttled(retry_after=max(1, int((ends - now).total_seconds())))
 
 
@@ -96,14 +113,25 @@ def record_failure(address: str) -> None:
 
 
 def authenticate(secret: str, address: str):
-    """The active user a valid token belongs to, or None (and one more failure for `address`)."""
-    check_throttle(address)
+    """The user a valid token belongs to, or None (and one more failure for `address`).
+
+    One query on the way in: the token with its user and, beside them, this address's failure
+    count (a throttled address is refused even with a good token)."""
     token = None
     if secret.startswith(PREFIX) and len(secret) < 200:
-        token = ApiToken.objects.select_related("user").filter(digest=digest_of(secret)).first()
+        failures = TokenFailures.objects.filter(address=address)
+        token = (ApiToken.objects.select_related("user").filter(digest=digest_of(secret))
+                 .annotate(address_failures=Subquery(failures.values("failures")[:1]),
+                           address_window_start=Subquery(failures.values("window_start")[:1])).first())
+    if token is None:
+        check_throttle(address)
+    else:
+        _raise_if_throttled(token.address_failures, token.address_window_start)
     now = clock.now()
+    # The user is read with the token on every request, so a changed role, team or lead takes
+    # effect at once; user_may_authenticate is the answer sessions get too (deactivated → no).
     if (token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now)
-            or not token.user.is_active):
+            or not user_may_authenticate(token.user)):
         record_failure(address)
         return None
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:

@@ -15,9 +15,32 @@ from kehu.core.schemas import ERRORS, WRITE_ERRORS, Id
 from kehu.customers import services
 from kehu.customers.models import Channel, Industry, Tag
 from kehu.integrations import messages
-from kehu.customers.schemas import ChannelIn, ChannelOut, ChannelPatch, IndustryOut, TagIn, TagOut
+from kehu.customers.schemas import ChannelIn, ChannelOut, ChannelPatch, IndustryOut, TagIn, TagOut, Text
 
 router = Router(tags=["reference data"])
+
+# The inputs as the services take them (names required and unique, the columns' lengths), so the
+# document says what is accepted instead of letting anything through to a 422.
+ChannelName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
+ChannelTool = Annotated[str, Field(max_length=200)]
+
+
+class ChannelCreate(ChannelIn):
+    name: ChannelName
+    tool: ChannelTool = ""
+
+
+class ChannelUpdate(ChannelPatch):
+    """Only the fields sent change; none of them may be null (a channel is active or not)."""
+
+    name: ChannelName = None  # type: ignore[assignment]
+    tool: ChannelTool = None  # type: ignore[assignment]
+    description: Text = None  # type: ignore[assignment]
+    is_active: bool = None  # type: ignore[assignment]
+
+
+class TagCreate(TagIn):
+    name: Annotated[str, Field(min_length=1, max_length=60, pattern=r"\S")]
 
 
 @router.get("/channels", response={200: list[ChannelOut]} | ERRORS)
@@ -44,14 +67,14 @@ def _active_user(user_id):
 
 
 @router.post("/channels", response={201: ChannelOut} | WRITE_ERRORS)
-def create_channel(request, payload: ChannelIn):
+def create_channel(request, payload: ChannelCreate):
     data = payload.dict(exclude_unset=True)
     owner = _active_user(data.pop("owner", None))
     return Status(201, services.channel_create(request.auth, owner=owner, **data))
 
 
 @router.patch("/channels/{channel_id}", response={200: ChannelOut} | WRITE_ERRORS)
-def update_channel(request, channel_id: Id, payload: ChannelPatch):
+def update_channel(request, channel_id: Id, payload: ChannelUpdate):
     if not Channel.objects.filter(pk=channel_id).exists():
         raise NotFound(channel_id)
     return services.channel_update(request.auth, channel_id, **payload.dict(exclude_unset=True))
@@ -63,7 +86,7 @@ def list_tags(request):
 
 
 @router.post("/tags", response={201: TagOut} | WRITE_ERRORS)
-def create_tag(request, payload: TagIn):
+def create_tag(request, payload: TagCreate):
     return Status(201, services.tag_create(request.auth, **payload.dict()))
 
 

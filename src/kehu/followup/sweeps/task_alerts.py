@@ -25,6 +25,7 @@ from kehu.core import config
 from kehu.core.sweep import register
 from kehu.followup.models import Priority, Task, TaskStatus
 from kehu.followup.sweeps import watermark
+from kehu.integrations.task_events import emit_task_moments
 from kehu.notify.services import notify_rows
 
 NAME = "followup.task_alerts"
@@ -103,5 +104,7 @@ def task_alerts(now: dt.datetime) -> int:
     # No transaction around the pass: each INSERT stands on its own (the unique constraint makes a
     # rerun harmless) and SQLite's write lock is held per statement, not for the whole pass.
     written = owner_reminders(prev, now) + escalations(prev, now)
+    # Webhooks task.due / task.overdue for the same window (kehu.integrations.task_events).
+    emit_task_moments(prev, now)
     watermark.advance(NAME, now)
     return written
