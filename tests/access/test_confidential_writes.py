@@ -104,3 +104,33 @@ def test_the_owners_form_shows_them(world):
     page = response.content.decode()
     for name in ("budget_min", "pain_points", "needs_undisclosed"):
         assert f'name="{name}"' in page
+
+
+def test_the_editor_gets_no_deal_move_and_records_no_amount(world):
+    """A move to deal records the contract amount: an editor without the confidential right is
+    not offered it on the board or the move page, and a hand-made request is refused on the
+    amount field (the stage and totals unchanged)."""
+    from tests.factories import make_customer
+
+    customer = make_customer(world.owner_rep, name="无锡新客户有限公司")
+    CustomerCollaborator.objects.create(customer=customer, user=world.other_rep, can_edit=True)
+    client = Client()
+    client.force_login(world.other_rep)
+    board = client.get(reverse("web:pipeline")).content.decode()
+    card = board[board.index(f'data-customer="{customer.pk}"'):]
+    card = card[:card.index("</article>")]
+    assert 'value="intent"' in card and 'value="deal"' not in card
+    move = client.get(reverse("web:stage_move", args=[customer.pk])).content.decode()
+    assert 'name="amount"' not in move and 'value="deal"' not in move
+    with translation.override("en"):
+        response = client.post(reverse("web:pipeline_move"), {
+            "customer": customer.pk, "version": customer.version, "stage": "deal", "contract_date": "2026-02-01",
+            "amount": "50000"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422
+    assert "保密" in response.content.decode() or "confidential" in response.content.decode()
+    customer.refresh_from_db()
+    assert customer.stage == "potential" and customer.transaction_count == 0
+    # The owner is offered the deal move with its amount.
+    owner = Client()
+    owner.force_login(world.owner_rep)
+    assert 'name="amount"' in owner.get(reverse("web:stage_move", args=[customer.pk])).content.decode()

@@ -131,3 +131,16 @@ def test_a_leaving_reps_whole_book_moves_in_a_few_statements(world):
     assert not visible_customers(world.owner_rep).exists()
     assert visible_customers(world.other_rep).count() == 31
     assert AuditEvent.objects.filter(action="customer.handover").count() == 31
+
+
+def test_the_customer_page_shows_a_handover_that_moved_actions(world, client):
+    """The handover's audit entry lists the moved actions under `tasks`, a reverse relation of the
+    customer: the timeline names it instead of failing on a field without a verbose name."""
+    ours = world.ours
+    task = _open_task(world.owner_rep, ours)
+    customer_handover(world.manager, [ours.pk], to_owner=world.other_rep, reason="李销售离职")
+    client.force_login(world.other_rep)
+    response = client.get(f"/customers/{ours.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "李销售离职" in page and task.title in page

@@ -298,6 +298,44 @@ def _web_export(world, user, customer) -> bool:
     return len(rows) > 1
 
 
+def _web_customer_export(world, user, customer) -> bool:
+    """The customers export of the list, as CSV: the customer's row is in the file."""
+    response = _web(user, "post", "web:customer_export", data={"query": "", "format": "csv"})
+    if not _web_ok(response):
+        return False
+    return customer.number in b"".join(response.streaming_content).decode("utf-8")
+
+
+def _web_done(response) -> bool:
+    assert response.status_code in (302, 403, 404), (response.status_code, response.content[:500])
+    return response.status_code == 302 and "/signin/" not in response["Location"]
+
+
+def _web_delete(world, user, customer) -> bool:
+    from kehu.customers.models import Customer
+
+    done = _web_done(_web(user, "post", "web:customer_delete", customer.pk,
+                          data={"version": customer.version, "reason": "重复"}))
+    return done and Customer.objects.get(pk=customer.pk).deleted_at is not None
+
+
+def _web_restore(world, user, customer) -> bool:
+    from kehu.customers.models import Customer
+    from kehu.customers.services import customer_soft_delete
+
+    customer_soft_delete(None, customer.pk, version=customer.version)
+    done = _web_done(_web(user, "post", "web:customer_restore", customer.pk))
+    return done and Customer.objects.get(pk=customer.pk).deleted_at is None
+
+
+def _web_handover(world, user, customer) -> bool:
+    from kehu.customers.models import Customer
+
+    to = world.other_rep if customer.pk == world.ours.pk else world.rep_b2
+    done = _web_done(_web(user, "post", "web:customer_handover", customer.pk, data={"to_owner": to.pk, "reason": "调岗"}))
+    return done and Customer.objects.get(pk=customer.pk).owner_id == to.pk
+
+
 LAYERS: dict[str, dict[str, Attempt]] = {
     "service": {
         "list": _list, "search": _search, "view": _view, "confidential": _confidential,
@@ -310,9 +348,11 @@ LAYERS: dict[str, dict[str, Attempt]] = {
         "list": _api_list, "search": _api_search, "view": _api_view, "confidential": _api_confidential,
         "edit": _api_edit, "record": _api_record, "delete": _api_delete, "restore": _api_restore,
     },
-    # Delete, restore and handover have no page yet; "export" is the audit log's export.
+    # "export" is the customers export of the list; the audit log's export is "audit_export".
     "web": {"list": _web_list, "view": _web_view, "reveal_phone": _web_reveal, "confidential": _web_confidential,
-            "edit": _web_edit, "record": _web_record, "audit": _web_audit, "export": _web_export},
+            "edit": _web_edit, "record": _web_record, "audit": _web_audit, "export": _web_customer_export,
+            "delete": _web_delete, "restore": _web_restore, "handover": _web_handover},
+    "web_audit_export": {"export": _web_export},
 }
 
 

@@ -102,6 +102,16 @@ def test_transaction_bad_input(rep, data, field):
     assert Customer.objects.get(pk=customer.pk).transaction_count == 0
 
 
+def test_a_total_beyond_fourteen_digits_is_refused_and_the_customer_stays_readable(rep, frozen_clock):
+    customer = make_customer(rep)
+    transaction_record(rep, customer.pk, signed_on="2026-01-10", amount="999999999999.99")
+    with translation.override("en"), pytest.raises(ValidationError) as exc_info:
+        transaction_record(rep, customer.pk, signed_on="2026-01-11", amount="999999999999.99")
+    assert "total above 999,999,999,999.99" in exc_info.value.message_dict["amount"][0]
+    customer = Customer.objects.get(pk=customer.pk)  # still readable: the total was not overflowed
+    assert customer.total_amount == Decimal("999999999999.99") and customer.transaction_count == 1
+
+
 def test_stage_to_deal_needs_contract_date_and_amount(rep):
     customer = make_customer(rep)
     with translation.override("en"), pytest.raises(ValidationError) as exc_info:
@@ -142,3 +152,36 @@ def test_collaborator_without_edit_right_cannot_move_stage(rep, team):
     CustomerCollaborator.objects.create(customer=customer, user=helper)
     with pytest.raises(PermissionDenied):
         customer_change_stage(helper, customer.pk, version=1, stage="intent")
+
+
+@pytest.fixture
+def editing_colleague(rep, team):
+    """A rep of the same team who collaborates on the customer with edit rights: edits the profile,
+    but amounts are the owner's and the team lead's (R33)."""
+    from kehu.accounts.services import user_create
+
+    return user_create(None, username="zhou.rep", role="rep", team=team)
+
+
+def test_editing_collaborator_may_not_record_an_amount(rep, manager, editing_colleague):
+    from kehu.customers.models import CustomerCollaborator
+
+    customer = make_customer(rep)
+    CustomerCollaborator.objects.create(customer=customer, user=editing_colleague, can_edit=True)
+    for language, word in (("en", "confidential"), ("zh-hans", "保密")):
+        with translation.override(language), pytest.raises(ValidationError) as exc_info:
+            transaction_record(editing_colleague, customer.pk, signed_on="2026-01-10", amount="1000")
+        assert list(exc_info.value.message_dict) == ["amount"] and word in exc_info.value.message_dict["amount"][0]
+        # A move to deal records its contract amount: refused the same way, the stage unchanged.
+        with translation.override(language), pytest.raises(ValidationError) as exc_info:
+            customer_change_stage(editing_colleague, customer.pk, version=1, stage="deal",
+                                  contract_date="2026-01-10", amount="1000")
+        assert word in exc_info.value.message_dict["amount"][0]
+    customer.refresh_from_db()
+    assert customer.transaction_count == 0 and customer.stage == "potential" and customer.version == 1
+    assert not AuditEvent.objects.filter(action="transaction.create").exists()
+    # Other stage moves stay theirs; the owner and the team lead record amounts.
+    customer_change_stage(editing_colleague, customer.pk, version=1, stage="intent")
+    transaction_record(rep, customer.pk, signed_on="2026-01-10", amount="1000")
+    transaction_record(manager, customer.pk, signed_on="2026-01-11", amount="2000")
+    assert Customer.objects.get(pk=customer.pk).total_amount == Decimal("3000.00")

@@ -194,7 +194,9 @@ def labelled_changes(action: str, changes: dict, *, show_amounts: bool) -> list[
                 model_field = model._meta.get_field(name)
             except FieldDoesNotExist:
                 model_field = None
-            if model_field is not None:
+            if model_field is not None and not model_field.concrete:  # e.g. a handover's moved `tasks`
+                text = str(model_field.related_model._meta.verbose_name_plural)
+            elif model_field is not None:
                 text = str(model_field.verbose_name)
                 if model_field.get_internal_type() == "DecimalField" and not show_amounts:
                     old, new = ("***" if old is not None else None), ("***" if new is not None else None)

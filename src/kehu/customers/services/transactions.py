@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from kehu.core import audit, clock
 from kehu.core.cleaning import Errors, label
-from kehu.core.policy import get_visible_customer, may_edit_customer, require
+from kehu.core.errors import ValidationError
+from kehu.core.policy import get_visible_customer, may_edit_customer, may_see_confidential, require
 from kehu.core.validators import clean_decimal
 from kehu.customers.cleaning import clean_choice, clean_past_date, clean_text
 from kehu.customers.models import Customer, Stage, Transaction
@@ -53,8 +54,36 @@ def clean_transaction(data: dict[str, Any], errors: Errors) -> dict[str, Any]:
     return out
 
 
+def refuse_without_amount_right(actor, customer: Customer) -> None:
+    """Amounts are confidential (R33): only those who may read them (the owner, the team lead)
+    record them. An editing collaborator would otherwise write an amount, and learn the new
+    total from the stage or totals it moves."""
+    if not may_see_confidential(actor, customer):
+        raise ValidationError({"amount": [
+            _("%(label)s is confidential: only the owner and the team lead may record transactions of this customer.")
+            % {"label": label(Transaction, "amount")}]})
+
+
+# The largest amount the customer's total (and each amount) can hold: 14 digits, 2 after the point.
+MAX_TOTAL = Decimal("999999999999.99")
+
+
+def refuse_total_overflow(customer: Customer, amount: Decimal) -> None:
+    """A new amount that would push the stored total past its 14 digits is refused by name: on
+    SQLite the total would be written anyway and could never be read back (every page of the
+    customer would fail), on PostgreSQL the write itself would fail."""
+    if customer.total_amount + amount > MAX_TOTAL:
+        raise ValidationError({"amount": [
+            _("%(label)s would bring the customer's total above %(max)s CNY.")
+            % {"label": label(Transaction, "amount"), "max": f"{MAX_TOTAL:,}"}]})
+
+
 def write_transaction(actor, customer: Customer, cleaned: dict[str, Any]) -> Transaction:
-    """Insert a cleaned transaction and refresh the totals (callers hold the transaction)."""
+    """Insert a cleaned transaction and refresh the totals (callers hold the transaction).
+    Refuses actors who may not see the customer's amounts: every path that records one (a
+    transaction, a move to deal with its contract) comes through here."""
+    refuse_without_amount_right(actor, customer)
+    refuse_total_overflow(customer, cleaned["amount"])
     row = Transaction.objects.create(customer=customer, created_at=clock.now(), created_by=actor, **cleaned)
     refresh_totals(customer.pk)
     audit.record(actor, "transaction.create", row, customer_id=customer.pk,
@@ -70,6 +99,7 @@ def transaction_record(actor, customer_id: int, *, signed_on: dt.date | str, amo
 
     customer = get_visible_customer(actor, customer_id)
     require(may_edit_customer(actor, customer), _("You may not record transactions for this customer."))
+    refuse_without_amount_right(actor, customer)
     errors = Errors()
     cleaned = clean_transaction({**data, "signed_on": signed_on, "amount": amount}, errors)
     errors.raise_if_any()

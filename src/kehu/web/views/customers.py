@@ -21,6 +21,7 @@ from kehu.search import search_customers
 from kehu.web.access import access_of, error_dict, web_view
 from kehu.web.models import SavedView
 from kehu.web.services import saved_view_create, saved_view_delete
+from kehu.web.views.customer_admin import may_manage_customers
 
 PAGE_SIZE = 50
 SEARCH_MORE = 200  # the most a search shows (kehu.search's limit)
@@ -116,6 +117,8 @@ def customer_list(request):
         "saved_views": list(SavedView.objects.filter(user=user)),
         "current_query": request.GET.urlencode(),
         "kind_choice": FieldKind.CHOICE, "kind_multi": FieldKind.MULTI_CHOICE,
+        "may_export": access_of(request).may_export(),
+        "may_manage_customers": may_manage_customers(access_of(request)),
     })
     return render(request, "web/customers/list.html", context)
 

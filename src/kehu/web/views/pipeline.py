@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.core import clock
 from kehu.core.errors import ConflictError, ValidationError
-from kehu.core.policy import may_edit_customer, visible_customers
+from kehu.core.policy import access_for, may_edit_customer, may_see_confidential, visible_customers
 from kehu.customers.models import Stage
 from kehu.customers.services import customer_change_stage
 from kehu.web.access import customer_for, error_dict, web_view
@@ -32,8 +32,12 @@ def pipeline(request):
     if mine:
         base = base.filter(owner=user)
     columns = []
+    access = access_for(user)
     for stage, label in Stage.choices:
         rows = list(base.filter(stage=stage).select_related("owner").order_by("-id")[: PER_COLUMN + 1])
+        for row in rows:
+            # A move to deal records the contract amount: only for those who may see amounts (R33).
+            row.may_record_amounts = access.may_see_confidential(row)
         columns.append({"stage": stage, "label": label, "customers": rows[:PER_COLUMN], "more": len(rows) > PER_COLUMN})
     context = {"columns": columns, "mine": mine, "stages": Stage.choices, "per_column": PER_COLUMN,
                "deal_fields": _deal_fields({}, {}), "lost_fields": _lost_fields({}, {}), "today": clock.today()}
@@ -85,11 +89,15 @@ def _move(request, customer):
 
 def _move_page(request, customer, *, stage: str, values: dict, errors: dict):
     known = {"contract_date", "amount", "products", "reason", "stage"}
+    amounts = may_see_confidential(request.user, customer)
     context = {
-        "customer": customer, "stage": stage, "stages": [s for s in Stage.choices if s[0] != customer.stage],
+        "customer": customer, "stage": stage, "may_record_amounts": amounts,
+        "stages": [s for s in Stage.choices if s[0] != customer.stage and (amounts or s[0] != Stage.DEAL)],
         "deal_fields": _deal_fields(values, errors), "lost_fields": _lost_fields(values, errors),
         "stage_errors": errors.get("stage", []), "next": _next(request),
-        "form_errors": [m for k, ms in errors.items() if k not in known for m in ms],
+        # Without the deal fields on the page, their errors (the amount refused) go on top.
+        "form_errors": [m for k, ms in errors.items()
+                        if k not in known or (not amounts and k in {"contract_date", "amount", "products"}) for m in ms],
     }
     return render(request, "web/pipeline/move.html", context, status=422 if errors else 200)
 

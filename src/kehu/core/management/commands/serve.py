@@ -179,6 +179,8 @@ class Command(BaseCommand):
             # gunicorn's control socket has one default path per user, so a second
             # instance (another port, a test) would fight over it; Kehu does not use it.
             "--no-control-socket",
+            # A list URL carries every filter and a search; allow gunicorn's largest request line.
+            "--limit-request-line", "8190",
         ]
         os.environ["DJANGO_SETTINGS_MODULE"] = settings.SETTINGS_MODULE
         self.stdout.write(_("Kehu is serving on %(url)s with %(workers)d workers (Ctrl+C stops it).")

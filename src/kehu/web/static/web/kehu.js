@@ -57,6 +57,14 @@
     if (first) first.focus();
   });
 
+  // The export takes the filters as they are now (htmx has changed them since the page loaded).
+  on(document, "form[data-export-form]", "submit", function (e, form) {
+    var filters = document.getElementById("filter-form");
+    if (filters && window.URLSearchParams) {
+      form.querySelector("input[name=query]").value = new URLSearchParams(new FormData(filters)).toString();
+    }
+  });
+
   // The pipeline board: drag a card onto another column. Moving to deal or lost opens the dialog
   // that asks what R22 requires; the other moves submit straight away. Keyboard users use the
   // "move to" select on each card, which goes through the same form.
@@ -104,8 +112,13 @@
     card.classList.remove("dragging");
     document.querySelectorAll(".column.drop-target").forEach(function (c) { c.classList.remove("drop-target"); });
   });
+  // A card may go only where its "move to" select offers (no deal for those who may not record
+  // its amount).
+  function mayMove(card, stage) {
+    return !!card.querySelector('select[name=stage] option[value="' + stage + '"]');
+  }
   on(document, ".column[data-stage]", "dragover", function (e, column) {
-    if (!dragged) return;
+    if (!dragged || !mayMove(dragged, column.getAttribute("data-stage"))) return;
     e.preventDefault();
     column.classList.add("drop-target");
   });
@@ -118,7 +131,7 @@
     if (!dragged) return;
     var card = dragged;
     dragged = null;
-    if (card.closest(".column") === column) return;
+    if (card.closest(".column") === column || !mayMove(card, column.getAttribute("data-stage"))) return;
     submitMove(card, column.getAttribute("data-stage"));
   });
 
