@@ -62,3 +62,20 @@ def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"]
     page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+
+
+@pytest.fixture
+def team_people():
+    """A team with its lead (王经理) and a rep (李销售), fast password hashing, committed."""
+    from django.test import override_settings
+
+    from kehu.accounts.services import team_create, user_create
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        team = team_create(None, name="华东销售一组")
+        manager = user_create(None, username="wang.manager", role="manager", display_name="王经理", team=team,
+                              password=PASSWORD)
+        team.lead = manager
+        team.save(update_fields=["lead"])
+        rep = user_create(None, username="li.rep", role="rep", display_name="李销售", team=team, password=PASSWORD)
+        yield {"manager": manager, "rep": rep}

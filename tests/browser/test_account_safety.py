@@ -8,26 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import override_settings
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PASSWORD, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture
-def team_people():
-    from kehu.accounts.services import team_create, user_create
-
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        team = team_create(None, name="华东销售一组")
-        manager = user_create(None, username="wang.manager", role="manager", display_name="王经理", team=team,
-                              password=PASSWORD)
-        team.lead = manager
-        team.save(update_fields=["lead"])
-        rep = user_create(None, username="li.rep", role="rep", display_name="李销售", team=team, password=PASSWORD)
-        yield {"manager": manager, "rep": rep}
 
 
 def _try(page, username, password):

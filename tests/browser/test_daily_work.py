@@ -21,20 +21,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 
 @pytest.fixture
-def people():
-    from kehu.accounts.services import team_create, user_create
+def people(team_people):
+    from kehu.accounts.services import user_create
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        team = team_create(None, name="华东销售一组")
-        manager = user_create(None, username="wang.manager", role="manager", display_name="王经理", team=team,
-                              password=PASSWORD)
-        team.lead = manager
-        team.save(update_fields=["lead"])
-        rep = user_create(None, username="li.rep", role="rep", display_name="李销售", team=team, password=PASSWORD)
         admin = user_create(None, username="tang.data", role="data_admin", display_name="唐数据", password=PASSWORD)
         channel("行业展会")
-        existing = make_customer(rep, name="苏州恒力汽车零部件有限公司")
-        yield {"rep": rep, "manager": manager, "admin": admin, "existing": existing}
+        existing = make_customer(team_people["rep"], name="苏州恒力汽车零部件有限公司")
+        yield {**team_people, "admin": admin, "existing": existing}
 
 
 def add_custom_field(page):

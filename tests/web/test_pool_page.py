@@ -3,6 +3,9 @@ daily limit; a team lead assigns to a member; another team's pool stays out of s
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -110,7 +113,10 @@ def test_keyset_pages(login, rep, manager, frozen_clock):
     client = login(rep)
     first = client.get(reverse("web:pool"))
     names = [item["customer"].name for item in first.context["items"]]
-    second = client.get(reverse("web:pool"), {"cursor": first.context["next_cursor"]})
+    # Follow the page's own "next page" link (shared pager template), as a person would.
+    link = re.search(r'<a class="button" rel="next" href="([^"]+)">下一页</a>', first.content.decode())
+    second = client.get(reverse("web:pool") + html.unescape(link.group(1)))
+    assert "第一页" in second.content.decode()
     names += [item["customer"].name for item in second.context["items"]]
     assert len(names) == len(set(names)) == 55 and second.context["next_cursor"] is None
     assert client.get(reverse("web:pool"), {"cursor": "garbage"}).status_code == 404

@@ -37,6 +37,7 @@ from kehu.core.redaction import (
     redact_event,
     spreadsheet_safe,
 )
+from kehu.core.spreadsheet import write_xlsx
 
 MAX_LIMIT = 200
 # Labels of the events this module's neighbours write (handover, pool, accounts, sensitive
@@ -225,26 +226,9 @@ def export_audit_csv(user, params: Mapping, stream: IO[str]) -> int:
 def export_audit_xlsx(user, params: Mapping, stream: IO[bytes]) -> int:
     """The same rows as an Excel workbook (XlsxWriter, constant memory). Text never becomes a
     formula or a link: cells are written as strings, formula-looking text quoted as in the CSV."""
-    import xlsxwriter
-
     filters = parse_audit_filters(params)
-    workbook = xlsxwriter.Workbook(stream, {"constant_memory": True, "strings_to_formulas": False,
-                                            "strings_to_urls": False, "strings_to_numbers": False})
-    sheet = workbook.add_worksheet("audit")
-    bold = workbook.add_format({"bold": True})
-    sheet.write_row(0, 0, EXPORT_COLUMNS, bold)
-    sheet.freeze_panes(1, 0)
-    sheet.set_column(0, 0, 20)
-    sheet.set_column(5, 8, 40)
-    count = 0
-    for event in _export_events(user, filters):
-        count += 1
-        for column, value in enumerate(_export_row(event)):
-            if isinstance(value, str):
-                sheet.write_string(count, column, value)
-            else:
-                sheet.write(count, column, value)
-    workbook.close()
+    count = write_xlsx(stream, "audit", EXPORT_COLUMNS, (_export_row(event) for event in _export_events(user, filters)),
+                       widths={(0, 0): 20, (5, 8): 40})
     record_export(user, "audit", count=count, params={**filters.as_params(), "format": "xlsx"})
     return count
 

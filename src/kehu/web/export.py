@@ -29,6 +29,7 @@ from kehu.core.redaction import (
     hidden_fields,
     record_export,
 )
+from kehu.core.spreadsheet import write_xlsx
 from kehu.customers.models import ContactMethod, Customer
 from kehu.customers.queries import apply_filters, parse_filters
 
@@ -199,7 +200,7 @@ def export_customers(user, params: Mapping, stream: IO, *, kind: str = "xlsx") -
     names = columns(access, custom)
     rows = customer_rows(access, queryset, ids, names)
     head = header(names, custom)
-    count = write_csv(stream, head, rows) if kind == "csv" else write_xlsx(stream, head, rows)
+    count = write_csv(stream, head, rows) if kind == "csv" else write_xlsx(stream, "customers", head, rows, frozen_columns=2)
     record_export(access, "customers", count=count, params={**export_filters(params), "format": kind})
     return count
 
@@ -214,29 +215,3 @@ def write_csv(stream: IO[str], head: list, rows: Iterable[list]) -> int:
         count += 1
     return count
 
-
-def write_xlsx(stream: IO[bytes], head: list, rows: Iterable[list]) -> int:
-    """XlsxWriter in constant memory; text is always written as a string, never as a formula,
-    a link or a number (the same settings as the audit log's export)."""
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(stream, {"constant_memory": True, "strings_to_formulas": False,
-                                            "strings_to_urls": False, "strings_to_numbers": False})
-    sheet = workbook.add_worksheet("customers")
-    sheet.write_row(0, 0, head, workbook.add_format({"bold": True}))
-    sheet.freeze_panes(1, 2)
-    dates = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    count = 0
-    for row in rows:
-        count += 1
-        for column, value in enumerate(row):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                sheet.write_string(count, column, value)
-            elif isinstance(value, dt.date):
-                sheet.write_datetime(count, column, dt.datetime.combine(value, dt.time.min), dates)
-            else:
-                sheet.write_number(count, column, float(value))
-    workbook.close()
-    return count

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from kehu.accounts.models import User
 from kehu.accounts.services import user_deactivate, user_reactivate, user_reset_password, user_unlock
 from kehu.accounts.signin import is_locked
-from kehu.core.errors import NotFound, ValidationError
+from kehu.core.errors import ValidationError
 from kehu.core.policy import access_for, may_manage_user
 from kehu.web.access import access_of, error_dict, web_view
 
@@ -67,10 +67,7 @@ def _failed(request, exc) -> HttpResponseRedirect:
 @require_POST
 def account_unlock(request, pk: int):
     target = _target(request, pk)
-    try:
-        user_unlock(request.user, target.pk)
-    except NotFound as exc:
-        raise Http404 from exc
+    user_unlock(request.user, target.pk)
     return _done(request, _("%(name)s can sign in again.") % {"name": target})
 
 
@@ -82,8 +79,6 @@ def account_reset_password(request, pk: int):
     target = _target(request, pk)
     try:
         password = user_reset_password(request.user, target.pk)
-    except NotFound as exc:
-        raise Http404 from exc
     except ValidationError as exc:
         return _failed(request, exc)
     return render(request, "web/team/password_reset.html", {"target": target, "password": password})
@@ -93,10 +88,7 @@ def account_reset_password(request, pk: int):
 @require_POST
 def account_deactivate(request, pk: int):
     target = _target(request, pk)
-    try:
-        user_deactivate(request.user, target.pk, reason=request.POST.get("reason", ""))
-    except NotFound as exc:
-        raise Http404 from exc
+    user_deactivate(request.user, target.pk, reason=request.POST.get("reason", ""))
     return _done(request, _("%(name)s is deactivated: signed out everywhere, API tokens stopped.") % {"name": target})
 
 
@@ -104,8 +96,5 @@ def account_deactivate(request, pk: int):
 @require_POST
 def account_reactivate(request, pk: int):
     target = _target(request, pk)
-    try:
-        user_reactivate(request.user, target.pk)
-    except NotFound as exc:
-        raise Http404 from exc
+    user_reactivate(request.user, target.pk)
     return _done(request, _("%(name)s is active again.") % {"name": target})
