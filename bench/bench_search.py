@@ -7,9 +7,11 @@ The database must already hold the data (`kehu demo --customers 1000000`). Queri
 from real rows (random customers): Chinese name fragments of 2–4 characters, full names, 拼音
 prefixes and initials, contact names and their 拼音, the last 4 and a middle 7 digits of phones,
 e-mail prefixes, customer numbers, credit codes, and a query that matches nothing. Each runs as
-three people: the org admin (sees all: the index is walked), a team lead and a rep (the customers
-in scope are scanned when few). Prints p50 / p95 / max in milliseconds per kind and overall.
-Read only.
+three people: the org admin (sees all), a team lead and a rep (the key table and trigram index
+asked with their scope). Prints p50 / p95 / max in milliseconds per kind and overall.
+
+`--lists` measures the filtered list page instead (customers.queries.customer_page, 50 rows) for
+the same three people over the web list's filter sets and sorts. Read only.
 """
 
 from __future__ import annotations
@@ -91,16 +93,59 @@ def queries(customers, seed: int) -> dict[str, list[str]]:
     return out
 
 
+LIST_CASES = [
+    {}, {"stage": "intent"}, {"province": "江苏"}, {"stage": "deal", "sort": "-updated_at"}, {"due": "overdue"},
+    {"industry": "C"}, {"sort": "name"}, {"sort": "next_follow_up_at"}, {"channel": "1,2,3"},
+    {"region": "华南", "stage": "potential"}, {"created_from": "2025-06-01", "sort": "-created_at"},
+    {"sort": "-created_at"}, {"sort": "-updated_at"}, {"sort": "-last_interaction_at"},
+]
+
+
+def lists(repeat: int) -> None:
+    from kehu.customers.queries import customer_page
+
+    who = people()
+    print(f"{'filters':48} {'person':6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu p95':>8} {'rows':>5}")
+    overall: dict[str, list[float]] = defaultdict(list)
+    cpu_overall: dict[str, list[float]] = defaultdict(list)
+    for params in LIST_CASES:
+        for label, user in who.items():
+            page = customer_page(user, params)  # warm
+            times, cpu = [], []
+            for run in range(repeat):
+                cursor = page.next_cursor if run % 2 else None  # first pages and second pages
+                started, started_cpu = time.perf_counter(), time.process_time()
+                customer_page(user, params, cursor=cursor)
+                times.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - started_cpu) * 1000)
+            for key in (label, "all"):
+                overall[key] += times
+                cpu_overall[key] += cpu
+            name = "&".join(f"{k}={v}" for k, v in params.items()) or "(default: newest first)"
+            print(f"{name:48} {label:6} {percentile(times, .5):8.2f} {percentile(times, .95):8.2f} {max(times):8.2f} "
+                  f"{percentile(cpu, .95):8.2f} {len(page.items):5d}")
+    for label, times in overall.items():
+        cpu = cpu_overall[label]
+        print(f"OVERALL {label:6} n={len(times)} wall p50={percentile(times, .5):.2f} p95={percentile(times, .95):.2f} "
+              f"max={max(times):.2f} ms | cpu p50={percentile(cpu, .5):.2f} p95={percentile(cpu, .95):.2f} ms")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (2 cores)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=40, help="random customers to take queries from")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--limit", type=int, default=20)
+    parser.add_argument("--lists", action="store_true", help="measure customer_page instead of search")
+    parser.add_argument("--repeat", type=int, default=10, help="runs per list case (--lists)")
     args = parser.parse_args()
 
     import django
 
     django.setup()
+    if args.lists:
+        lists(args.repeat)
+        return
     from django.db import connection
 
     from kehu.customers.models import Customer

@@ -139,3 +139,18 @@ def test_stage_change_and_verify(rep_api, manager_api, rep):
 def test_huge_ids_are_not_server_errors(rep_api):
     assert rep_api.get(f"/customers/{2**70}").status_code == 422
     assert rep_api.get("/customers", {"owner": str(2**70)}).status_code in (200, 422)
+
+
+def test_sorting_by_amount_needs_the_right_to_see_every_amount(rep, other_rep, rep_api, api_for, manager_api):
+    """A collaborator link shows a customer without its amounts, so ordering the list by amount
+    would tell them what they may not see: 422 on `sort`; the owner and the team lead may."""
+    from kehu.customers.models import CustomerCollaborator
+
+    mine = make_customer(rep, name="甲公司")
+    CustomerCollaborator.objects.create(customer=mine, user=other_rep, can_edit=True)
+    make_customer(other_rep, name="乙公司")
+    assert rep_api.get("/customers", {"sort": "-total_amount"}).status_code == 200
+    assert manager_api.get("/customers", {"sort": "total_amount"}).status_code == 200
+    response = api_for(other_rep).get("/customers", {"sort": "-total_amount"})
+    assert response.status_code == 422 and "total_amount" in errors_by_field(response)["sort"]
+    assert api_for(other_rep).get("/customers", {"sort": "-updated_at"}).status_code == 200

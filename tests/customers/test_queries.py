@@ -77,3 +77,77 @@ def test_bad_parameters_name_the_field(superuser_factory, params, field):
     with translation.override("en"), pytest.raises(ValidationError) as exc_info:
         customer_page(superuser_factory(), QueryDict(params))
     assert field in exc_info.value.message_dict
+
+
+SORTS = ["-id", "name", "created_at", "-created_at", "-updated_at", "next_follow_up_at"]
+
+
+def _expected(queryset, sort):
+    column = sort.lstrip("-")
+    rows = list(queryset.values_list(column, "pk"))
+    present = sorted([r for r in rows if r[0] is not None], reverse=sort.startswith("-"))
+    absent = sorted([r for r in rows if r[0] is None], key=lambda r: r[1], reverse=sort.startswith("-"))
+    return [pk for _value, pk in present + absent]
+
+
+@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("few,walk_limit", [(1, 20000), (1, 1), (20000, 20000)])
+def test_every_plan_pages_in_the_same_order(superuser_factory, book, rep, manager, monkeypatch, sort, few,
+                                            walk_limit):
+    """A rep's small scope is sorted by the database (direct); a lead's and the admin's are
+    counted, then sorted or walked along the sort index (few=1 forces the walk; walk_limit=1 makes
+    it hand the rest of each page to the database after one batch)."""
+    import kehu.customers.queries as queries
+    from kehu.core.policy import visible_customers
+
+    monkeypatch.setattr(queries, "FEW", few)
+    monkeypatch.setattr(queries, "WALK_LIMIT", walk_limit)
+    monkeypatch.setattr(queries, "FIRST_BATCH", 2)
+    for user in (rep, manager, superuser_factory()):
+        assert walk(user, f"sort={sort}") == _expected(visible_customers(user), sort), (user, sort)
+        assert walk(user, f"sort={sort}&province=广东") == _expected(visible_customers(user).filter(province="广东"),
+                                                                     sort), (user, sort)
+
+
+def test_only_reps_without_team_or_everything_are_read_directly(rep, manager, superuser_factory):
+    from kehu.customers.queries import few_in_scope
+
+    from kehu.customers.queries import _one_team_by_update
+
+    assert few_in_scope(rep) is True
+    assert few_in_scope(manager) is False and few_in_scope(superuser_factory()) is False
+    # a lead of one team, by last change: the (team, -updated_at, -id) index serves the direct query
+    assert _one_team_by_update(manager, "updated_at") is True
+    assert _one_team_by_update(manager, "name") is False and _one_team_by_update(rep, "updated_at") is False
+
+
+def test_a_team_lead_is_read_directly_or_by_walking_by_team_size(book, manager, superuser_factory, monkeypatch):
+    import kehu.customers.queries as queries
+
+    assert queries.list_plan(manager, "name") == queries.DIRECT  # 9 customers: fewer than FEW
+    monkeypatch.setattr(queries, "FEW", 5)
+    assert queries.list_plan(manager, "name") == queries.MANY
+    assert queries.list_plan(superuser_factory(), "name") == ""  # everyone's: counted first
+
+
+def test_sort_by_total_amount_needs_every_amount_in_scope(book, rep, other_rep, manager, superuser_factory):
+    """Amounts are confidential (R33): the order by them would tell what a user may not see."""
+    from kehu.accounts.models import Role
+    from kehu.accounts.services import user_create
+    from kehu.customers.models import CustomerCollaborator
+    from kehu.customers.queries import paginate
+    from kehu.core.policy import visible_customers
+
+    assert len(walk(rep, "sort=-total_amount")) == 6  # own customers only: allowed
+    assert len(walk(manager, "sort=total_amount")) == 9  # the team lead sees every amount
+    assert len(walk(superuser_factory(), "sort=-total_amount")) == 9
+    CustomerCollaborator.objects.create(customer=book[0], user=rep, can_edit=True)  # other_rep's
+    data_admin = user_create(None, username="data.admin", role=Role.DATA_ADMIN, display_name="数据管理")
+    for user in (rep, data_admin):
+        for sort in ("total_amount", "-total_amount"):
+            with translation.override("en"), pytest.raises(ValidationError) as exc_info:
+                customer_page(user, QueryDict(f"sort={sort}"))
+            assert "total_amount" in exc_info.value.message_dict["sort"][0]
+        with pytest.raises(ValidationError):  # the same rule for the web list and the API
+            paginate(visible_customers(user), sort="-total_amount", user=user)
+    assert walk(rep, "sort=-name")  # other sorts stay open

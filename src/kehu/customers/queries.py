@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from kehu.core import clock
 from kehu.core.errors import ValidationError
-from kehu.core.policy import visible_customers
+from kehu.core.policy import access_for, visible_customers
 from kehu.customers.models import Customer, Industry, Stage
 
 SORTS = {
@@ -237,11 +237,21 @@ def _order(column: str, descending: bool):
 
 
 # Sort columns with an index of their own in (column, id) order: cust_name, the unique number,
-# cust_next_follow_up, cust_last_interaction, cust_updated.
-WALKABLE = {"name", "number", "next_follow_up_at", "last_interaction_at", "updated_at"}
-FEW = 5000  # below this many matching rows, sorting them is cheaper than walking an index
+# cust_next_follow_up, cust_last_interaction, cust_updated, cust_created (customers 0005).
+# The primary key too: "stage=… newest first" let the database pick the filter's index and sort
+# everything it matched (industry=C or channel=1,2,3: 3–4 s at a million on SQLite).
+WALKABLE = {"id", "name", "number", "next_follow_up_at", "last_interaction_at", "updated_at", "created_at"}
+# Below this many matching rows, sorting them is cheaper than walking an index. A rep's scope
+# (5,405 customers in the benchmark) no longer comes this way: paginate(user=…) sorts it directly
+# (few_in_scope). Counting costs one index entry per row, and SQLite counts a team's rows through
+# the plain team_id index with a table read each (BENCHMARKS.md: 20,000 cost a lead ~100 ms).
+FEW = 5000
 FIRST_BATCH = 200
 MAX_BATCH = 5000
+WALK_LIMIT = 20000  # index entries walked before the rest of a page is left to the database
+
+
+_ANYONE = object()  # paginate() called without a user: no per-user rules (system callers, old callers)
 
 
 def rows_in_order(queryset: QuerySet, column: str, *, descending: bool = False, count: int,
@@ -271,8 +281,14 @@ def rows_in_order(queryset: QuerySet, column: str, *, descending: bool = False, 
 
     index = (Customer.objects.alive() if index is None else index).filter(where)
     found: list[int] = []
-    batch = max(FIRST_BATCH, count)
+    batch, walked, rest = max(FIRST_BATCH, count), 0, []
     while len(found) < count:
+        if walked >= WALK_LIMIT:
+            # The rows are sparse along this index (a filter matching few of a big team, or
+            # none): leave the rest to the database, from where the walk stopped.
+            rest = list(matching.filter(_after(column, descending, *position)).order_by(*ordering)
+                        [: count - len(found)])
+            break
         walk = index if position is None else index.filter(_after(column, descending, *position))
         chunk = list(walk.order_by(*ordering).values_list("id", column)[:batch])
         if not chunk:
@@ -281,10 +297,10 @@ def rows_in_order(queryset: QuerySet, column: str, *, descending: bool = False, 
         found += [pk for pk, _value in chunk if pk in keep][: count - len(found)]
         if len(chunk) < batch:
             break
-        position = (chunk[-1][1], chunk[-1][0])
+        position, walked = (chunk[-1][1], chunk[-1][0]), walked + len(chunk)
         batch = min(batch * 4, MAX_BATCH)
     rows = matching.filter(pk__in=found).in_bulk()
-    return [rows[pk] for pk in found if pk in rows]
+    return [rows[pk] for pk in found if pk in rows] + rest
 
 
 def _related(queryset: QuerySet) -> list[str]:
@@ -298,16 +314,18 @@ def _related(queryset: QuerySet) -> list[str]:
 
 
 def _ordered_rows(queryset: QuerySet, column: str, descending: bool, position: tuple | None, count: int,
-                  *, where: Q | None = None) -> list:
-    if column not in WALKABLE:  # no index of its own to walk: let the database sort
+                  *, where: Q | None = None, plan: str = "") -> list:
+    if plan == DIRECT or column not in WALKABLE:  # a small scope, or no index of its own to walk: let the database sort
         matching = queryset.filter(where or Q())
         if position is not None:
             matching = matching.filter(_after(column, descending, *position))
         return list(matching.order_by(_order(column, descending), _order("id", descending))[:count])
-    return rows_in_order(queryset, column, descending=descending, count=count, position=position, where=where)
+    return rows_in_order(queryset, column, descending=descending, count=count, position=position, where=where,
+                         many=plan == MANY)
 
 
-def _nullable_rows(queryset: QuerySet, column: str, descending: bool, cursor: tuple | None, count: int) -> list:
+def _nullable_rows(queryset: QuerySet, column: str, descending: bool, cursor: tuple | None, count: int,
+                   plan: str = "") -> list:
     """Nulls last, as two queries: the rows with a value in (value, id) order, then those without
     one by id. `ORDER BY x NULLS LAST, id` in one query matches no index on SQLite (an ascending
     index keeps the nulls first), so it sorted every visible customer; each of these two walks an
@@ -315,7 +333,8 @@ def _nullable_rows(queryset: QuerySet, column: str, descending: bool, cursor: tu
     op = "lt" if descending else "gt"
     rows: list = []
     if cursor is None or cursor[0] is not None:
-        rows = _ordered_rows(queryset, column, descending, cursor, count, where=Q(**{f"{column}__isnull": False}))
+        rows = _ordered_rows(queryset, column, descending, cursor, count, where=Q(**{f"{column}__isnull": False}),
+                             plan=plan)
     if len(rows) < count:
         empty = queryset.filter(**{f"{column}__isnull": True})
         if cursor is not None and cursor[0] is None:  # already in the nulls
@@ -324,27 +343,118 @@ def _nullable_rows(queryset: QuerySet, column: str, descending: bool, cursor: tu
     return rows
 
 
-def paginate(queryset: QuerySet, *, sort: str = "-id", cursor: str | None = None, limit: int = 50) -> Page:
+def paginate(queryset: QuerySet, *, sort: str = "-id", cursor: str | None = None, limit: int = 50,
+             user: Any = _ANYONE, filtered: bool = False) -> Page:
+    """A page of `queryset`. Pass `user` (the one whose visible_customers the queryset starts
+    from): it refuses sorts by confidential amounts to those who may not see them all
+    (check_sort_allowed), and reads a small scope (one rep's customers) through its own index and
+    lets the database sort it, instead of counting the rows first (list_plan). `filtered`: the
+    queryset has list filters beyond the user's scope (newest first is then counted and walked
+    like the other sorts, as the database would otherwise sort all a filter's rows)."""
     column, descending = parse_sort(sort)
+    plan = DIRECT if column == "id" else ""  # callers without a user: newest first as the database plans it
+    if user is not _ANYONE:
+        check_sort_allowed(user, sort)
+        plan = list_plan(user, column, filtered)
     limit = max(1, min(int(limit), MAX_LIMIT))
     position = read_cursor(column, cursor) if cursor else None
     if column in NULLABLE:
-        rows = _nullable_rows(queryset, column, descending, position, limit + 1)
-    elif column == "id":
+        rows = _nullable_rows(queryset, column, descending, position, limit + 1, plan)
+    elif column == "id" and plan == DIRECT:
         if position is not None:
             queryset = queryset.filter(_after(column, descending, *position))
         # Plain ASC/DESC: PostgreSQL walks a (…, -id) index backwards only for an exact match, and
         # `id DESC NULLS LAST` is not one (DESC means NULLS FIRST there).
         rows = list(queryset.order_by(_order("id", descending))[: limit + 1])
+    elif column == "id" and plan == MANY:
+        # A big team, filtered, newest first: walk the team's own (team, -id) index and test the
+        # filters by id; the database would pick the filter's index and sort all it matches.
+        from kehu.customers.models import Customer
+
+        team = Customer.objects.alive().filter(team_id__in=sorted(access_for(user).led_team_ids))
+        rows = rows_in_order(queryset, "id", descending=descending, count=limit + 1, position=position, index=team,
+                             many=True)
     else:
-        rows = _ordered_rows(queryset, column, descending, position, limit + 1)
+        rows = _ordered_rows(queryset, column, descending, position, limit + 1, plan=plan)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(items=rows, next_cursor=make_cursor(column, rows[-1]) if more and rows else None, sort=sort)
 
 
+def few_in_scope(user) -> bool:
+    """True when the user's scope is small by its shape: a user who leads no team and does not
+    see every customer (a rep: their own customers and a few links). Their rows are read through
+    the owner index and sorted; counting them first, or walking a global sort index keeping one
+    row in a few hundred, costs more. A team's customers (tens of thousands) are not few."""
+    access = access_for(user)
+    return access.active and not access.is_system and not access.sees_all_customers and not access.is_team_lead
+
+
+DIRECT, MANY = "direct", "many"
+
+
+def list_plan(user, column: str, filtered: bool = False) -> str:
+    """How to read a page for this user's scope, decided from its shape (no count of the rows):
+    DIRECT — the database reads the scope through its own index and sorts it (a rep's customers;
+    a team of fewer than FEW; a one-team lead by last change, served by (team, -updated_at, -id));
+    MANY — a big team: walk the sort index keeping the team's rows (a tenth or more of all);
+    "" — count first (everyone's customers, or scopes of several kinds)."""
+    if few_in_scope(user) or _one_team_by_update(user, column):
+        return DIRECT
+    if column == "id" and not filtered:
+        return DIRECT  # newest first: every scope's own index (owner, team, links) holds the order
+    access = access_for(user)
+    if access.active and not access.is_system and not access.sees_all_customers and access.led_team_ids \
+            and access.scope_parts() == (False, False):
+        return DIRECT if _team_size(sorted(access.led_team_ids)) < FEW else MANY
+    return ""
+
+
+def _team_size(teams: list[int]) -> int:
+    """Live customers of these teams, up to FEW, from the partial index cust_team alone (SQLite
+    otherwise counts through the plain team_id index, reading every row for deleted_at)."""
+    from django.db import connection
+
+    hint = "INDEXED BY cust_team " if connection.vendor == "sqlite" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM customers_customer {hint}WHERE team_id IN "
+                       f"({', '.join(str(int(t)) for t in teams)}) AND deleted_at IS NULL LIMIT %s) AS t", [FEW])
+        return cursor.fetchone()[0]
+
+
+def _one_team_by_update(user, column: str) -> bool:
+    """A lead of one team whose scope is just that team, sorting by last change: the composite
+    index (team, -updated_at, -id) serves the direct query."""
+    access = access_for(user)
+    return (column == "updated_at" and access.active and not access.is_system and not access.sees_all_customers
+            and len(access.led_team_ids) == 1 and access.scope_parts() == (False, False))
+
+
+def check_sort_allowed(user, sort: str) -> None:
+    """Sorting by an amount orders customers by a confidential figure (R33), so it is refused to
+    users who may not see the amounts of every customer in their scope: the order itself would
+    tell them what they may not see. Amounts are seen by the organisation admin, the owner and the
+    team lead (kehu.core.policy.confidential_customers); a data admin sees every customer but no
+    amounts, and a collaborator link gives sight without the amounts."""
+    if sort.lstrip("-") not in CONFIDENTIAL_SORTS:
+        return
+    access = access_for(user)
+    if access.is_org_admin:
+        return
+    if access.active and not access.sees_all_customers and not access.scope_parts()[1]:
+        return  # owned customers and led teams only: all confidential to them
+    raise ValidationError({"sort": [_("You may not sort by %(field)s: it is confidential for some of the customers "
+                                      "you can see.") % {"field": sort.lstrip("-")}]})
+
+
+CONFIDENTIAL_SORTS = {"total_amount"}
+
+
 def customer_page(user, params: Mapping, *, cursor: str | None = None, limit: int = 50) -> Page:
     """A page of the customers `user` may see, filtered and sorted as the parameters say."""
-    queryset = apply_filters(visible_customers(user), parse_filters(params))
-    queryset = queryset.select_related("owner", "industry", "source_channel")
-    return paginate(queryset, sort=params.get("sort") or "-id", cursor=cursor or params.get("cursor"), limit=limit)
+    filters = parse_filters(params)
+    user = access_for(user)  # one Access for the scope and the plan: the led teams are read once
+    queryset = apply_filters(visible_customers(user), filters).select_related("owner", "industry", "source_channel")
+    filtered = filters != CustomerFilters()
+    return paginate(queryset, sort=params.get("sort") or "-id", cursor=cursor or params.get("cursor"), limit=limit,
+                    user=user, filtered=filtered)

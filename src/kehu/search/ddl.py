@@ -7,6 +7,9 @@ cost to code that forgets. Bulk loads pay a little per row (one document refresh
 contact or phone); `kehu search_rebuild` recomputes everything set-based when needed.
 
 The same folding is applied to stored keys and to the query, identically on both databases:
+- Unicode NFKC first (Python's unicodedata, PostgreSQL's normalize()): the query is typed through
+  an IME and normalised (full-width "（" becomes "("), while names loaded in bulk keep what was
+  typed; folding both sides the same way makes 嘉正电子科技（烟台）有限公司 findable by its name;
 - ASCII letters lower-cased (nothing else: SQLite's lower() and PostgreSQL's locale-dependent
   lower() would disagree on other scripts);
 - "|" (the key separator) and MARK removed from the text;
@@ -27,8 +30,10 @@ change to these objects needs a new migration that drops them (uninstall) and ca
 
 from __future__ import annotations
 
+import json
 import re
 import string
+import unicodedata
 
 MARK = "\ue000"  # a private-use character: never in real data
 _FOLD_TABLE = {ord(c): ord(c.lower()) for c in string.ascii_uppercase} | {ord("|"): None, ord(MARK): None}
@@ -38,7 +43,16 @@ _CJK = re.compile("([\u3400-\u4dbf\u4e00-\u9fff])")
 def fold(text) -> str:
     if not text:
         return ""
-    return _CJK.sub("\\1" + MARK, str(text).translate(_FOLD_TABLE))
+    return _CJK.sub("\\1" + MARK, unicodedata.normalize("NFKC", str(text)).translate(_FOLD_TABLE))
+
+
+def keys_of(hay) -> list[str]:
+    """The distinct keys of a document "|key|key|…|" (the rows of search_key)."""
+    return sorted({key for key in (hay or "").split("|") if key})
+
+
+def _keys_json(hay) -> str:
+    return json.dumps(keys_of(hay), ensure_ascii=False)
 
 
 def trigrams(text: str) -> list[str]:
@@ -48,6 +62,9 @@ def trigrams(text: str) -> list[str]:
 def register_sqlite_functions(sender=None, connection=None, **kwargs) -> None:
     if connection is not None and connection.vendor == "sqlite":
         connection.connection.create_function("kehu_fold", 1, fold, deterministic=True)
+        # SQLite triggers cannot use WITH, so splitting a document into its keys is a JSON array
+        # for json_each().
+        connection.connection.create_function("kehu_keys", 1, _keys_json, deterministic=True)
 
 
 # --- the document expression (identical shape on both databases) ------------------------------
@@ -123,7 +140,7 @@ def _pg_statements() -> list[str]:
     cjk = "'([' || chr(13312) || '-' || chr(19903) || chr(19968) || '-' || chr(40959) || '])'"
     return [
         "CREATE OR REPLACE FUNCTION kehu_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ "
-        f"SELECT regexp_replace(translate(coalesce(t, ''), '{upper}|' || chr(57344), '{lower}'), {cjk}, "
+        f"SELECT regexp_replace(translate(normalize(coalesce(t, ''), NFKC), '{upper}|' || chr(57344), '{lower}'), {cjk}, "
         "'\\1' || chr(57344), 'g') $$",
         "CREATE OR REPLACE FUNCTION kehu_trigrams(t text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT "
         "PARALLEL SAFE AS $$ SELECT coalesce(array_agg(DISTINCT substr(t, i, 3)), '{}'::text[]) "
@@ -151,40 +168,65 @@ def _pg_statements() -> list[str]:
 
 
 def _missing_triggers(connection) -> list[str]:
+    from kehu.search import keytable
+
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search%%'")
         else:
             cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'search%%'")
         present = {row[0] for row in cursor.fetchall()}
-    return [name for name in TRIGGERS[connection.vendor] if name not in present]
+    wanted = TRIGGERS[connection.vendor] + keytable.TRIGGERS[connection.vendor]
+    return [name for name in wanted if name not in present]
+
+
+def _has_fts(connection) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'search_fts'")
+        return bool(cursor.fetchone()[0])
 
 
 def ensure(connection) -> bool:
-    """Create whatever of the functions, triggers and index is missing; re-index when anything
-    was. Run by migration 0001 and after every migrate: on SQLite, a migration that rebuilds a
-    customers table drops its triggers with it. Returns True when it had to repair."""
+    """Create whatever of the functions, triggers, tables and indexes is missing, and index what
+    the missing part would have kept. Run by the migrations and after every migrate: on SQLite, a
+    migration that rebuilds a customers table drops its triggers with it. Returns True when it had
+    to repair."""
+    from kehu.search import keytable
+
     if connection.vendor == "sqlite":
         connection.ensure_connection()
         try:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT kehu_fold('')")
+                cursor.execute("SELECT kehu_fold(''), kehu_keys('')")
         except Exception:  # a connection opened before the app was ready
             register_sqlite_functions(connection=connection)
     missing = _missing_triggers(connection)
     if not missing:
         return False
+    documents = [name for name in missing if name in TRIGGERS[connection.vendor]]
+    keys = [name for name in missing if name in keytable.TRIGGERS[connection.vendor]]
+    new_fts = connection.vendor == "sqlite" and not _has_fts(connection)
     statements = _sqlite_statements() if connection.vendor == "sqlite" else _pg_statements()
     with connection.cursor() as cursor:
         for statement in statements:
             name = statement.split()[2] if statement.startswith("CREATE TRIGGER") else None
             if name is None or name in missing:
                 cursor.execute(statement)
-    rebuild(connection)
+    if documents:
+        # Documents first, while the key triggers (if present) follow each change; when they are
+        # missing too, the key table is filled from the finished documents below.
+        refresh_documents(connection)
+        if connection.vendor == "sqlite" and (new_fts or any(n.startswith("search_document_") for n in documents)):
+            _rebuild_fts(connection)
+    if keys:
+        keytable.install(connection, keys)
     return True
 
 
 def uninstall(connection) -> None:
+    from kehu.search import keytable
+
+    keytable.uninstall(connection)
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             for name in [s.split()[2] for s in _sqlite_statements() if s.startswith("CREATE TRIGGER")]:
@@ -199,14 +241,32 @@ def uninstall(connection) -> None:
             cursor.execute("DROP INDEX IF EXISTS search_document_trgm")
 
 
-def rebuild(connection) -> None:
-    """Recompute every document in one statement (after a restore from elsewhere, or to repair)."""
+def refresh_documents(connection) -> None:
+    """Recompute every document in one statement; only those that change are written (and so
+    re-indexed by the FTS and key triggers)."""
     with connection.cursor() as cursor:
         cursor.execute(_refresh_sql(connection.vendor, ""))
-        cursor.execute("DELETE FROM search_document WHERE customer_id NOT IN (SELECT id FROM customers_customer)")
-        if connection.vendor == "sqlite":
-            cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
-            cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
+        # NOT EXISTS, not NOT IN (subquery): PostgreSQL runs the latter as a scan of customers per
+        # document once the ids outgrow work_mem (hours at a million).
+        cursor.execute("DELETE FROM search_document WHERE NOT EXISTS "
+                       "(SELECT 1 FROM customers_customer c WHERE c.id = search_document.customer_id)")
+
+
+def _rebuild_fts(connection) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
+        cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
+
+
+def rebuild(connection) -> None:
+    """Recompute every document, the trigram index and the key table (after a restore from
+    elsewhere, or to repair)."""
+    from kehu.search import keytable
+
+    refresh_documents(connection)
+    if connection.vendor == "sqlite":
+        _rebuild_fts(connection)
+    keytable.fill(connection)
 
 
 def merge(connection, pages: int = 2000) -> None:

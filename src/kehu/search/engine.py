@@ -1,20 +1,28 @@
 """How a search runs (the contract is in kehu.search's docstring).
 
-Each customer has one search document "|key|key|…|" (kehu.search.ddl). A query q is folded the
-same way, and three patterns rank the matches: "|q|" (a key equals q), "|q" (a key starts with
-q), "q" (a key contains q). A pattern shorter than three characters is not used: the trigram
-index cannot answer it, and using it only sometimes would make results depend on the plan.
+Each customer has one search document "|key|key|…|" (kehu.search.ddl) and one row per key in
+search_key (kehu.search.keytable). A query q is folded the same way, and three groups rank the
+matches: a key equals q, a key starts with q, a key contains q — newest customer first in each.
 
-Two plans give the same answer:
-- scan: when the customers in scope are few (a rep's own, a narrow filter), walk them newest
-  first and test their documents with instr/strpos;
-- index: otherwise, walk the trigram index newest first (FTS5 on SQLite, a GIN index on
-  PostgreSQL), in growing batches, keeping the candidates that are in scope.
+- Exact and prefix groups come from the B-tree of keys: one range, [q, q] or [q, q + U+10FFFF).
+  For a user whose scope the policy gives as owner / led teams / collaborator links, the range is
+  asked per branch — (owner_id, key) and (team_id, key) — so the index answers "key in range AND
+  in scope" itself; links are few and their documents are tested directly.
+- The substring group comes from the trigram index (FTS5 on SQLite, a GIN index on PostgreSQL).
+
+Either way the answer is cut by density. A range or trigram query that returns more than CAP
+rows means the pattern is common, and then walking the customers in scope newest first and
+testing each document (instr/strpos) finds a page after a few hundred rows; otherwise the whole
+(small) candidate set is read, sorted newest first and checked against the scope. Every id
+returned has been checked against the user's queryset (visible_customers, or the caller's `base`
+narrowed by it), so the shortcuts above can only make a search faster, never wider. The plans
+give the same answers; tests run them against each other on both databases.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import QuerySet, Value
@@ -22,12 +30,20 @@ from django.db.models.functions import StrIndex
 
 from kehu.core.policy import access_for, customer_scope, visible_customers
 from kehu.core.validators import normalise_text, phone_digits
-from kehu.search.ddl import fold, trigrams
+from kehu.search.ddl import fold
+from kehu.search.keytable import TOP
+from kehu.search.trigram import estimate, index_newest_first, trigram_candidates
 
 MAX_LIMIT = 200
 MAX_QUERY = 100
-# Below this many customers in scope, scanning them is cheaper than walking the index.
+# Below this many customers in a caller's `base` queryset, scanning them is cheapest.
 SCAN_THRESHOLD = 5000
+# More candidates than this from an index range means a common pattern: walk newest first instead.
+CAP = 10000
+# A scope this small is read whole (its ids) to intersect with the candidates.
+SMALL_SCOPE = 20000
+# Documents of a rep's newest customers tested per first step of a walk.
+FIRST_LOOK = 256
 FIRST_BATCH = 64
 MAX_BATCH = 4096
 BIGGEST_ID = 2**63 - 1
@@ -49,9 +65,26 @@ def prepare(text) -> str:
 
 
 def patterns(query: str) -> list[str]:
-    """The ranked patterns: exact, prefix, substring — those long enough for the index."""
+    """The ranked patterns: exact, prefix, substring — each only when long enough (a substring
+    needs the trigram index's 3 characters; a prefix 2, an exact key 1)."""
     candidates = [f"|{query}|", f"|{query}", query]
     return [p for p in candidates if len(p) >= 3]
+
+
+@dataclass
+class Branches:
+    """The policy's scope of a user, by the indexes that serve it (see core.policy.customer_scope)."""
+
+    owner: int | None
+    teams: list[int]
+    linked_by: int | None
+
+
+def _branches(access) -> Branches | None:
+    owns, links = access.scope_parts()
+    branches = Branches(owner=access.pk if owns else None, teams=sorted(access.led_team_ids),
+                        linked_by=access.pk if links else None)
+    return branches if (branches.owner or branches.teams or branches.linked_by) else None
 
 
 def search_customer_ids(user, text, *, limit: int = 20, base: QuerySet | None = None) -> list[int]:
@@ -60,17 +93,30 @@ def search_customer_ids(user, text, *, limit: int = 20, base: QuerySet | None = 
     if not query:
         return []
     access = access_for(user)
+    if not access.is_system and not access.active:
+        return []
     scope = customer_scope(access) if not access.is_system else None
     if base is None:
         queryset = visible_customers(access)
     else:
         queryset = base if scope is None else base.filter(scope)
-        if not access.is_system and not access.active:
-            queryset = queryset.none()
-    narrow = base is not None or scope is not None
-    if narrow and queryset.order_by().values("pk")[:SCAN_THRESHOLD].count() < SCAN_THRESHOLD:
+    if base is not None and queryset.order_by().values("pk")[:SCAN_THRESHOLD].count() < SCAN_THRESHOLD:
         return _scan(queryset, patterns(query), limit)
-    return _walk_index(queryset, patterns(query), limit)
+    search = _run(_Search(queryset, _branches(access) if base is None and scope is not None else None, limit), query)
+    if not search.verified():  # the policy changed shape under us: ask the queryset for everything
+        search = _run(_Search(queryset, None, limit), query)
+    return search.found
+
+
+def _run(search: "_Search", query: str) -> "_Search":
+    pats = patterns(query)
+    if f"|{query}|" in pats:
+        search.keys(query, query, pats[0])
+    if f"|{query}" in pats and not search.full:
+        search.keys(query, query + TOP, f"|{query}")
+    if query in pats and not search.full:
+        search.substring(query)
+    return search
 
 
 def search_customers(user, text, *, limit: int = 20, base: QuerySet | None = None) -> list:
@@ -81,8 +127,10 @@ def search_customers(user, text, *, limit: int = 20, base: QuerySet | None = Non
     return [rows[pk] for pk in ids if pk in rows]
 
 
-def _scan(queryset: QuerySet, pats: list[str], limit: int) -> list[int]:
-    found: list[int] = []
+def _scan(queryset: QuerySet, pats: list[str], limit: int, found: list[int] | None = None) -> list[int]:
+    """The customers of `queryset` newest first, each document tested: for small sets, and for
+    patterns common enough that a page is found after a few hundred documents."""
+    found = [] if found is None else found
     for pattern in pats:
         need = limit - len(found)
         if need <= 0:
@@ -93,84 +141,183 @@ def _scan(queryset: QuerySet, pats: list[str], limit: int) -> list[int]:
     return found
 
 
-def _walk_index(queryset: QuerySet, pats: list[str], limit: int) -> list[int]:
-    found: list[int] = []
-    seen: set[int] = set()
-    for pattern in pats:
-        before, batch = BIGGEST_ID, max(FIRST_BATCH, limit * 2)
-        while len(found) < limit:
-            ids = _candidates(pattern, before, batch)
-            if not ids:
-                break
-            in_scope = set(queryset.filter(pk__in=ids).values_list("id", flat=True))
-            for pk in ids:
-                if pk in in_scope and pk not in seen:
-                    seen.add(pk)
-                    found.append(pk)
-                    if len(found) == limit:
-                        break
-            if len(ids) < batch:
-                break
-            before, batch = ids[-1], min(batch * 4, MAX_BATCH)
-        if len(found) >= limit:
-            break
-    return found
-
-
-def _candidates(pattern: str, before: int, count: int) -> list[int]:
-    """Ids of documents containing `pattern`, below `before`, newest first."""
+def _fetch(sql: str, params: list) -> list[int]:
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            phrase = '"' + pattern.replace('"', '""') + '"'
-            cursor.execute(
-                "SELECT rowid FROM search_fts WHERE search_fts MATCH %s AND rowid < %s ORDER BY rowid DESC LIMIT %s",
-                [phrase, before, count],
-            )
-        else:
-            grams, frequency = _rarest_trigrams(cursor, pattern)
-            if frequency >= DENSE:
-                # Every trigram is in a good share of all documents: walking newest first and
-                # testing each finds `count` matches after a few hundred rows, where the GIN
-                # index would read posting lists of most of the table.
-                cursor.execute(
-                    "SELECT customer_id FROM search_document WHERE strpos(hay, %s) > 0 AND customer_id < %s "
-                    "ORDER BY customer_id DESC LIMIT %s", [pattern, before, count])
-            else:
-                cursor.execute(
-                    "SELECT customer_id FROM search_document WHERE kehu_trigrams(hay) @> %s::text[] "
-                    "AND strpos(hay, %s) > 0 AND customer_id < %s ORDER BY customer_id DESC LIMIT %s",
-                    [grams, pattern, before, count],
-                )
+        cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 
 
-# PostgreSQL: which trigrams are common, from the statistics ANALYZE keeps for the GIN index's
-# expression (most_common_elems). The rarest few are enough for the index (strpos re-checks the
-# whole pattern), and asking for common ones only makes GIN read long posting lists.
-DENSE = 0.2
-RAREST = 4
-_frequencies: dict[str, float] | None = None
-_frequencies_read_at = 0.0
+def _in(values) -> str:
+    return ", ".join(str(int(v)) for v in values)
 
 
-def _trigram_frequencies(cursor) -> dict[str, float]:
-    import time
+class _Search:
+    def __init__(self, queryset: QuerySet, branches: Branches | None, limit: int):
+        self.queryset, self.branches, self.limit = queryset, branches, limit
+        self.found: list[int] = []
+        self.seen: set[int] = set()
+        self._scope_ids: set[int] | None | bool = False  # False: not read yet; None: too many
 
-    global _frequencies, _frequencies_read_at
-    if _frequencies is None or time.monotonic() - _frequencies_read_at > 3600:
-        cursor.execute("SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-                       "WHERE tablename = 'search_document_trgm' LIMIT 1")
-        row = cursor.fetchone()
-        _frequencies = dict(zip(row[0], row[1])) if row and row[0] else {}
-        _frequencies_read_at = time.monotonic()
-    return _frequencies
+    @property
+    def full(self) -> bool:
+        return len(self.found) >= self.limit
+
+    def _take(self, ids_newest_first: list[int]) -> None:
+        """Keep, in order, the ids in scope, until the page is full. With the scope's ids read
+        (a rep's), membership is a set lookup; otherwise batches are checked against the queryset."""
+        ids = [pk for pk in ids_newest_first if pk not in self.seen]
+        in_scope = self._scope()
+        if in_scope is not None:
+            for pk in ids:
+                if pk in in_scope:
+                    self.seen.add(pk)
+                    self.found.append(pk)
+                    if self.full:
+                        return
+            return
+        start, batch = 0, max(FIRST_BATCH, (self.limit - len(self.found)) * 2)
+        while start < len(ids) and not self.full:
+            chunk = ids[start:start + batch]
+            keep = set(self.queryset.filter(pk__in=chunk).values_list("id", flat=True))
+            for pk in chunk:
+                if pk in keep:
+                    self.seen.add(pk)
+                    self.found.append(pk)
+                    if self.full:
+                        return
+            start, batch = start + len(chunk), min(batch * 4, MAX_BATCH)
+
+    def verified(self) -> bool:
+        """The final check of what the scope's own indexes let through, against the queryset."""
+        if not self.found or self._scope() is None:  # without the shortcut, every id was checked
+            return True
+        return set(self.queryset.filter(pk__in=self.found).values_list("id", flat=True)) == set(self.found)
+
+    def _walk(self, pattern: str) -> None:
+        """Newest first through the customers in scope, testing each document."""
+        in_scope = self._scope()
+        if in_scope is not None:  # a rep's: their documents newest first, in growing chunks
+            ids, start, batch = sorted(in_scope - self.seen, reverse=True), 0, FIRST_LOOK
+            while start < len(ids) and not self.full:
+                chunk = ids[start:start + batch]
+                hits = set(_documents_containing(chunk, pattern))
+                self._take([pk for pk in chunk if pk in hits])
+                start, batch = start + len(chunk), min(batch * 4, MAX_BATCH)
+        elif self.branches is None:
+            self._walk_documents(pattern)
+        else:
+            _scan(self.queryset, [pattern], self.limit, self.found)
+            self.seen.update(self.found)
+
+    def _walk_documents(self, pattern: str) -> None:
+        """Every document newest first (the org-wide scope), in growing batches checked against
+        the queryset."""
+        test = "instr(hay, %s) > 0" if connection.vendor == "sqlite" else "strpos(hay, %s) > 0"
+        before, batch = BIGGEST_ID, max(FIRST_BATCH, self.limit * 2)
+        while not self.full:
+            ids = _fetch(f"SELECT customer_id FROM search_document WHERE {test} AND customer_id < %s "
+                         "ORDER BY customer_id DESC LIMIT %s", [pattern, before, batch])
+            self._take(ids)
+            if len(ids) < batch:
+                break
+            before, batch = ids[-1], min(batch * 4, MAX_BATCH)
+
+    # --- exact and prefix: the key table -------------------------------------------------------
+    def keys(self, low: str, high: str, pattern: str) -> None:
+        """Keys in [low, high] (exact: low == high) or [low, high) (prefix)."""
+        where = "key = %s" if low == high else "key >= %s AND key < %s"
+        bounds = [low] if low == high else [low, high]
+        candidates: list[int] = []
+        if self.branches is None:
+            candidates = _fetch(f"SELECT customer_id FROM search_key WHERE {where} LIMIT %s", [*bounds, CAP + 1])
+            dense = len(candidates) > CAP
+        else:
+            dense = False
+            if self.branches.owner:
+                rows = _fetch(f"SELECT customer_id FROM search_key WHERE owner_id = %s AND {where} LIMIT %s",
+                              [self.branches.owner, *bounds, CAP + 1])
+                dense, candidates = len(rows) > CAP, candidates + rows
+            if self.branches.teams and not dense:
+                rows = _fetch(f"SELECT customer_id FROM search_key WHERE team_id IN ({_in(self.branches.teams)}) "
+                              f"AND {where} LIMIT %s", [*bounds, CAP + 1])
+                dense, candidates = len(rows) > CAP, candidates + rows
+            if self.branches.linked_by and not dense:
+                candidates += self._linked_documents(pattern)
+        if dense:
+            self._walk(pattern)
+        else:
+            self._take(sorted(set(candidates), reverse=True))
+
+    def _linked_documents(self, pattern: str) -> list[int]:
+        test = "instr(d.hay, %s) > 0" if connection.vendor == "sqlite" else "strpos(d.hay, %s) > 0"
+        return _fetch(f"SELECT d.customer_id FROM search_document d JOIN customers_customercollaborator l "
+                      f"ON l.customer_id = d.customer_id WHERE l.user_id = %s AND {test}",
+                      [self.branches.linked_by, pattern])
+
+    # --- substrings: the trigram index -----------------------------------------------------------
+    def substring(self, pattern: str) -> None:
+        in_scope = self._scope()
+        if in_scope is None and connection.vendor == "sqlite":
+            # Everyone's, or a team lead's (a good share of all customers): FTS5 walks its posting
+            # lists newest first and stops after about a page of matches in scope.
+            self._walk_index(pattern)
+            return
+        if in_scope is None:
+            # PostgreSQL's GIN index builds its whole bitmap for every query, LIMIT or not: ask it
+            # once for all candidates when the statistics say they are few, else walk newest first.
+            candidates = trigram_candidates(pattern, CAP + 1)
+            if candidates is None or len(candidates) > CAP:
+                self._walk(pattern)
+            else:
+                self._take(sorted(set(candidates), reverse=True))
+            return
+        # A rep's few thousand: a common pattern is found by testing their newest documents (a
+        # page after a few hundred); a rarer one by intersecting its candidates with the scope.
+        if estimate(pattern) > CAP:
+            self._walk(pattern)
+            return
+        candidates = trigram_candidates(pattern, CAP + 1)
+        if candidates is None or len(candidates) > CAP:
+            self._walk(pattern)
+            return
+        self._take(sorted(set(candidates), reverse=True))
+
+    def _scope(self) -> set[int] | None:
+        """The ids of a rep's scope (owned, live; linked) read from the owner index and the links
+        — a few thousand, about a millisecond — or None: no branches, or a team lead's (tens of
+        thousands; checked against the queryset instead). Live owned ∪ linked is the policy's scope
+        for a user who leads no team; verified() checks the final page against the queryset."""
+        if self._scope_ids is False:
+            self._scope_ids = None
+            if self.branches is not None and not self.branches.teams:
+                parts = []
+                if self.branches.owner:
+                    # SQLite picks the plain foreign-key index for owner_id = ? and reads every row
+                    # for deleted_at; the partial index of live customers answers from the index.
+                    hint = "INDEXED BY cust_owner " if connection.vendor == "sqlite" else ""
+                    parts.append(f"SELECT id FROM customers_customer {hint}WHERE owner_id = {int(self.branches.owner)} "
+                                 "AND deleted_at IS NULL")
+                if self.branches.linked_by:
+                    parts.append("SELECT l.customer_id FROM customers_customercollaborator l JOIN customers_customer c "
+                                 f"ON c.id = l.customer_id WHERE l.user_id = {int(self.branches.linked_by)} "
+                                 "AND c.deleted_at IS NULL")
+                ids = _fetch(" UNION ALL ".join(parts) + " LIMIT %s", [SMALL_SCOPE + 1])
+                self._scope_ids = set(ids) if len(ids) <= SMALL_SCOPE else None
+        return self._scope_ids
+
+    def _walk_index(self, pattern: str) -> None:
+        """The org-wide scope: the trigram index newest first, in growing batches."""
+        before, batch = BIGGEST_ID, max(FIRST_BATCH, self.limit * 2)
+        while not self.full:
+            ids = index_newest_first(pattern, before, batch)
+            self._take(ids)
+            if len(ids) < batch:
+                break
+            before, batch = ids[-1], min(batch * 4, MAX_BATCH)
 
 
-def _rarest_trigrams(cursor, pattern: str) -> tuple[list[str], float]:
-    """Up to RAREST of the pattern's trigrams, rarest first, and the frequency of the rarest."""
-    frequencies = _trigram_frequencies(cursor)
-    floor = min(frequencies.values(), default=0.0) / 2  # not listed: rarer than every listed one
-    ranked = sorted(trigrams(pattern), key=lambda gram: frequencies.get(gram, floor))
-    # Key boundaries ("|sh", "en|") are what make an exact or prefix pattern selective: keep them.
-    chosen = ranked[:RAREST] + [gram for gram in ranked[RAREST:] if "|" in gram][:2]
-    return chosen, frequencies.get(ranked[0], floor) if ranked else 0.0
+def _documents_containing(ids: list[int], pattern: str) -> list[int]:
+    if not ids:
+        return []
+    test = "instr(hay, %s) > 0" if connection.vendor == "sqlite" else "strpos(hay, %s) > 0"
+    return _fetch(f"SELECT customer_id FROM search_document WHERE customer_id IN ({_in(ids)}) AND {test}", [pattern])

@@ -20,7 +20,7 @@ from kehu.core.schemas import ERRORS, WRITE_ERRORS, Id, Limit, Page, Version, pa
 from kehu.customers import services
 from kehu.customers.models import Contact, Customer, Tag
 from kehu.integrations import messages
-from kehu.customers.queries import apply_filters, paginate, parse_filters
+from kehu.customers.queries import CustomerFilters, apply_filters, paginate, parse_filters
 from kehu.customers.schemas import (
     CUSTOMER_FIELDS,
     LIST_DEFAULT_FIELDS,
@@ -81,7 +81,8 @@ def list_customers(
         rows = _with_related(Customer.objects.filter(pk__in=ids), shown, contacts=contacts).in_bulk()
         items, next_cursor = [rows[pk] for pk in ids if pk in rows], None
     else:
-        page = paginate(_with_related(base, shown, contacts=contacts), sort=sort, cursor=cursor, limit=limit)
+        page = paginate(_with_related(base, shown, contacts=contacts), sort=sort, cursor=cursor, limit=limit,
+                        user=request.auth, filtered=filters != CustomerFilters())
         items, next_cursor = page.items, page.next_cursor
     access = access_for(request.auth)
     return {"items": [customer_out(access, c, shown) for c in items], "next_cursor": next_cursor}

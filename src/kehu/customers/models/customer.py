@@ -209,6 +209,8 @@ class Customer(models.Model):
             models.Index(fields=["next_follow_up_at"], condition=ALIVE, name="cust_next_follow_up"),
             models.Index(fields=["last_interaction_at"], condition=ALIVE, name="cust_last_interaction"),
             models.Index(fields=["-updated_at", "-id"], condition=ALIVE, name="cust_updated"),
+            models.Index(fields=["created_at", "id"], condition=ALIVE, name="cust_created"),
+            models.Index(fields=["macro_region", "stage", "id"], condition=ALIVE, name="cust_region_stage"),
             models.Index(fields=["name"], name="cust_name"),
             models.Index(fields=["credit_code"], name="cust_credit_code"),
             models.Index(fields=["referrer"], name="cust_referrer"),
@@ -217,6 +219,13 @@ class Customer(models.Model):
             # `deleted_at IS NULL` and then sort, instead of walking the sort key's index.
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="cust_deleted"),
             # Scoped lists sorted by last change: a rep's own (owner) and a manager's (team).
+            # A rep's or a team's customers of one stage, newest first: the pipeline board's columns
+            # and the list's most used filter. Without them the planner walked the primary key
+            # past a million rows for a stage the rep has two customers in (0.7 s at 1 M).
+            models.Index(fields=["owner", "stage", "-id"], condition=ALIVE, name="cust_owner_stage"),
+            models.Index(fields=["team", "stage", "-id"], condition=ALIVE, name="cust_team_stage"),
+            # "My customers due for contact" (R15), on every rep's home page.
+            models.Index(fields=["owner", "next_follow_up_at", "id"], condition=ALIVE, name="cust_owner_follow_up"),
             models.Index(fields=["owner", "-updated_at", "-id"], condition=ALIVE, name="cust_owner_updated"),
             models.Index(fields=["team", "-updated_at", "-id"], condition=ALIVE, name="cust_team_updated"),
             models.Index(fields=["team", "-pool_entered_at"], condition=ALIVE & Q(pool_entered_at__isnull=False),

@@ -78,12 +78,13 @@ def list_context(request) -> dict:
             customers = customers[:limit]
         else:
             page = paginate(queryset.select_related("owner", "industry"), sort=sort, cursor=params.get("cursor"),
-                            limit=PAGE_SIZE)
+                            limit=PAGE_SIZE, user=access, filtered=filters != CustomerFilters())
             customers, next_cursor = page.items, page.next_cursor
     except ValidationError as exc:
         errors.update(error_dict(exc))
         sort = "-id"
-        page = paginate(visible_customers(access).select_related("owner", "industry"), sort=sort, limit=PAGE_SIZE)
+        page = paginate(visible_customers(access).select_related("owner", "industry"), sort=sort, limit=PAGE_SIZE,
+                        user=access)
         customers, next_cursor = page.items, page.next_cursor
     prefetch_related_objects(customers, "tags")
     return {
