@@ -6,12 +6,15 @@
 The database must already hold the customers (`kehu demo --customers 1000000`); the demo gives
 about one open next action to a third of them, so `--actions N` first tops the open actions up to
 N with bulk inserts (due times spread from 10 days ago to 30 days ahead like the demo's own,
-owners the customers' owners, a quarter high priority). Then three sweeps are timed, each
+owners the customers' owners, a quarter high priority) and refreshes the customers' next follow-up
+as task_create would (untimed; `--no-refresh` leaves that to the first sweep). Then three sweeps
+are timed, each
 printed check by check (`--apps followup,notify` times only this issue's checks):
 
-1. the first sweep over the loaded data: the daily full passes (silence of every customer quiet
-   for 30 days — on demo data hundreds of thousands at once —, cadence of every customer,
-   greetings) and the notices whose moment fell in the last `sweep_catch_up_hours`;
+1. the first sweep over the loaded data: the daily full passes (silence, cadence, public pool,
+   greetings over every customer; the demo data already agrees with these rules, so they change
+   only what fell due since the load) and the notices whose moment fell in the last
+   `sweep_catch_up_hours`;
 2. five minutes later: what `kehu serve` does all day;
 3. a day later: the daily full passes again and a whole day's reminders, overdue notices and
    escalations (about 1/40 of the open actions cross each moment per day).
@@ -100,13 +103,33 @@ def top_up(target: int, seed: int) -> int:
     return added
 
 
+def refresh_follow_up() -> None:
+    """What task_create does for each customer given an action (refresh_follow_up), once for all
+    the customers: the top-up writes actions in bulk, as an import would, and without this the
+    first sweep would re-date most customers' next follow-up, a catch-up no running team has."""
+    from kehu.followup.sweeps.cadence import recompute
+
+    started = time.perf_counter()
+    changed = recompute()
+    print(f"next_follow_up_at refreshed for {changed:,} customers ({time.perf_counter() - started:.1f} s, untimed)")
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
 def timed_sweep(label: str, moment: dt.datetime, only: set[str] | None) -> float:
     from kehu.core.sweep import run_sweep
 
+    before = load_average()
     started = time.perf_counter()
     result = run_sweep(moment, only=only)
     total = time.perf_counter() - started
-    print(f"\n{label} at {moment:%Y-%m-%d %H:%M} UTC: {total:.1f} s")
+    print(f"\n{label} at {moment:%Y-%m-%d %H:%M} UTC: {total:.1f} s   (load average before: {before}, after: "
+          f"{load_average()})")
     for name, seconds in result.seconds.items():
         print(f"  {name:<24} {seconds:7.2f} s   {result.done.get(name, 'FAILED')}")
     if result.failed:
@@ -119,6 +142,8 @@ def main() -> None:
     parser.add_argument("--actions", type=int, default=3_000_000, help="open actions to have (default 3,000,000)")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--no-sweep", action="store_true", help="only top up the actions")
+    parser.add_argument("--no-refresh", action="store_true",
+                        help="leave next_follow_up_at as it was before the top-up (the first sweep then re-dates it)")
     parser.add_argument("--apps", default="", help="only the checks of these apps, e.g. followup,notify "
                                                     "(default: every registered check)")
     args = parser.parse_args()
@@ -139,6 +164,8 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     print(f"customers: {Customer.objects.count():,}   open actions: {open_actions():,}   (added {added:,})")
+    if added and not args.no_refresh:
+        refresh_follow_up()
     if args.no_sweep:
         return
     from kehu.core.sweep import checks, discover

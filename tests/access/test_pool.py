@@ -230,3 +230,99 @@ def test_many_due_at_once_are_handled_in_batches(world, frozen_clock, monkeypatc
     assert sweep("2026-03-29 00:00") == 8
     assert sweep("2026-04-01 00:00") == 8
     assert not Customer.objects.filter(pk__in=[c.pk for c in customers], owner__isnull=False).exists()
+
+
+# --- the sweep's set-based path ---------------------------------------------------------------
+def test_a_first_pass_over_many_writes_everything_set_based(world, frozen_clock, monkeypatch,
+                                                              django_assert_max_num_queries):
+    """Batches of ids, each a handful of statements whatever its size: audit events, the owners'
+    notifications, the version bump and the previous owner, as handover.move_owners writes them."""
+    from kehu.customers.services import pool
+    from kehu.notify.models import Notification
+
+    monkeypatch.setattr(pool, "BATCH", 25)
+    customers = [make_customer(world.owner_rep) for _ in range(30)] + [make_customer(world.other_rep) for _ in range(20)]
+    ids = {c.pk for c in customers}
+    with django_assert_max_num_queries(60):  # 2 batches of 25; not one query per customer
+        assert sweep("2026-03-29 00:00") == 50
+    assert set(Customer.objects.filter(pool_warned_at=at("2026-03-29 00:00")).values_list("pk", flat=True)) == ids
+    events = AuditEvent.objects.filter(action="customer.pool_warning")
+    assert events.count() == 50 and {e.changes["returns_on"][1] for e in events} == {"2026-04-01"}
+    assert {e.customer_id for e in events} == ids and {e.actor_name for e in events} == {"system"}
+    assert Notification.objects.filter(kind="pool.warning", user=world.owner_rep).count() == 30
+    with django_assert_max_num_queries(60):
+        assert sweep("2026-04-01 00:00") == 50
+    for customer in Customer.objects.filter(pk__in=ids):
+        assert customer.owner_id is None and customer.owner_since is None and customer.pool_warned_at is None
+        assert customer.previous_owner_id in (world.owner_rep.pk, world.other_rep.pk)
+        assert customer.version == 2 and customer.updated_at == at("2026-04-01 00:00")
+    returns = AuditEvent.objects.filter(action="customer.pool_return")
+    assert returns.count() == 50
+    assert {tuple(e.changes["owner"]) for e in returns} == {(world.owner_rep.pk, None), (world.other_rep.pk, None)}
+    assert len({e.note for e in returns}) == 1 and "30" in returns[0].note
+    assert Notification.objects.filter(kind="pool.returned", user=world.other_rep).count() == 20
+
+
+def test_between_midnights_only_changed_customers_are_looked_at(world, frozen_clock):
+    """Who is due changes at midnight; during the day a stage move (a service write) can make a
+    customer due at once and is seen by the next pass. A change made behind the services' back
+    waits for the next day's full pass."""
+    from kehu.customers.services import customer_change_stage
+
+    signed, imported = make_customer(world.owner_rep), make_customer(world.owner_rep)
+    Customer.objects.filter(pk__in=[signed.pk, imported.pk]).update(stage="deal")
+    assert sweep("2026-04-10 00:00") == 0  # deal customers stay with their owner
+    frozen_clock.set(dt.datetime(2026, 4, 10, 10, 0))
+    customer_change_stage(world.owner_rep, signed.pk, stage="lost", reason="选了竞品",
+                          version=Customer.objects.get(pk=signed.pk).version)
+    Customer.objects.filter(pk=imported.pk).update(stage="lost")  # no updated_at: not a service write
+    assert sweep("2026-04-10 10:05") == 1
+    assert Customer.objects.get(pk=signed.pk).pool_warned_at == at("2026-04-10 10:05")
+    assert Customer.objects.get(pk=imported.pk).pool_warned_at is None
+    assert sweep("2026-04-10 23:59") == 0
+    assert sweep("2026-04-11 00:00") == 1  # the day's full pass warns the other
+    assert sweep("2026-04-13 00:00") == 1  # each returns 3 days after its own warning
+    assert Customer.objects.get(pk=signed.pk).owner is None
+    assert sweep("2026-04-14 00:00") == 1
+    assert Customer.objects.get(pk=imported.pk).owner is None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_sweeps_warn_and_return_each_customer_once(rep, other_rep, frozen_clock):
+    """Four processes run the pool check at the same moment (on PostgreSQL truly in parallel, each
+    taking the rows the others do not hold); every customer is warned and returned exactly once."""
+    import time
+
+    from kehu.notify.models import Notification
+    from tests.procs import start_python
+
+    customers = [make_customer(rep if index % 2 else other_rep) for index in range(120)]
+    ids = {c.pk for c in customers}
+
+    def four_at_once(moment: str) -> int:
+        start = time.time() + 4  # all four begin together, after Django has loaded
+        code = ("import datetime as dt, time; from django.utils import timezone\n"
+                "from kehu.core.sweep import run_sweep\n"
+                "from kehu.customers.services import pool\n"
+                "pool.BATCH = 7  # many small transactions, so the processes interleave\n"
+                f"time.sleep(max(0, {start} - time.time()))\n"
+                f"r = run_sweep(timezone.make_aware(dt.datetime.fromisoformat('{moment}')), only={{'customers.pool'}})\n"
+                "assert r.ok, r.failed\nprint(r.done['customers.pool'])")
+        processes = [start_python(code) for _ in range(4)]
+        done = 0
+        for process in processes:
+            out, err = process.communicate(timeout=180)
+            assert process.returncode == 0, err
+            done += int(out.strip().splitlines()[-1])
+        return done
+
+    assert four_at_once("2026-03-29 00:00") == 120
+    assert AuditEvent.objects.filter(action="customer.pool_warning").count() == 120
+    assert Notification.objects.filter(kind="pool.warning").count() == 120
+    assert four_at_once("2026-04-01 00:00") == 120
+    assert AuditEvent.objects.filter(action="customer.pool_return").count() == 120
+    assert Notification.objects.filter(kind="pool.returned").count() == 120
+    rows = Customer.objects.filter(pk__in=ids)
+    assert not rows.filter(owner__isnull=False).exists()
+    assert set(rows.values_list("version", flat=True)) == {2}  # moved once
+    assert {c.previous_owner_id for c in rows} == {rep.pk, other_rep.pk}

@@ -5,7 +5,9 @@ customers.
 The team, channels and tags are created through the ORM when missing. Customers and their
 history are demo data loaded in bulk, not business writes: they bypass the services and leave
 no audit events, but every derived fact the services keep (totals, last interaction, next
-follow-up, stage) is set consistently with the rows written. Numbers come from the same
+follow-up, stage) is set consistently with the rows written, and so is what the time-based
+rules would have done by now (silence, the public pool, referral rewards; see demo_rules), so a
+first `kehu sweep` after a load only does what is really due. Numbers come from the same
 sequences as `customer_create`, so later customers continue after them.
 
 Modules: demo_data (word pools) → demo_profile (who) and demo_history (what happened) →
@@ -35,14 +37,15 @@ from kehu.accounts.models import Team
 from kehu.core import clock, config, numbering
 from kehu.customers import demo_data as data
 from kehu.customers.demo_customer import CustomerMaker, Refs, Spec
-from kehu.customers.demo_history import LocalTime, Rules
+from kehu.customers.demo_history import LocalTime
+from kehu.customers.demo_rules import Rules
 from kehu.customers.demo_profile import Dice, Weighted
 from kehu.customers.demo_writer import IdSource, RowBatch, TableWriter, bulk_load_session
 from kehu.customers.models import (
     Channel, ChannelCost, Contact, ContactMethod, Customer, CustomerCollaborator, Industry, StageChange, Tag,
     Transaction,
 )
-from kehu.followup.models import Interaction, InteractionMethod, Task
+from kehu.followup.models import Interaction, InteractionMethod, ReferralReward, Task
 
 
 # --- reference data -----------------------------------------------------------------------
@@ -109,6 +112,7 @@ TABLES = {
     "contacts": Contact, "contact_methods": ContactMethod, "customers": Customer,
     "customer_tags": Customer.tags.through, "collaborators": CustomerCollaborator,
     "interactions": Interaction, "tasks": Task, "transactions": Transaction, "stage_changes": StageChange,
+    "referral_rewards": ReferralReward,
 }
 
 
@@ -284,8 +288,7 @@ def run(customers: int, *, seed: int = 1, batch_size: int = 20_000,
     with transaction.atomic():
         refs = load_refs(local_time.today, Dice(seed))
         customer_ids = IdSource(Customer).reserve(customers)  # all at once: the worker needs them up front
-    rules = Rules(late_interaction_minutes=int(config.get("late_interaction_hours") * 60),
-                  silence_days=int(config.get("silence_days")))
+    rules = Rules.from_settings()
     spec = Spec(seed, customer_ids[0] if customers else 0, local_time, rules, refs)
     writer = BatchWriter(local_time.now_utc)
     slices = [customer_ids[start:start + batch_size] for start in range(0, customers, batch_size)]

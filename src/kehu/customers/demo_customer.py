@@ -90,11 +90,16 @@ class CustomerMaker:
         if stage == "deal":
             self.referrers.append((customer_id, derived["first_cooperation_date"]))
         self._tags(batch, customer_id, stage, needs, referrer_id)
+        if referrer_id is not None and stage == "deal":
+            # R7: the sweep recorded the referrer's reward when this customer signed (the demo's past:
+            # no action), so a first sweep does not reward two years of referrals at once.
+            batch.add("referral_rewards", {"customer_id": customer_id, "referrer_id": referrer_id, "task_id": None,
+                                           "created_at": clock.past(derived["first_cooperation_date"], 1110)})
         row = {
             "id": customer_id, "number": "", **profile.fields, **needs, **derived,
             "first_contact_date": first_contact, "source_channel_id": channel_id,
             "referrer_id": referrer_id, "referral_reason": referral_reason,
-            "owner_id": owner_id, "owner_since": created_at, "team_id": team_id, "version": 1,
+            "team_id": team_id, "version": 1,  # owner: from derived (it may be in the public pool)
             "created_at": created_at, "created_by_id": owner_id, "updated_by_id": owner_id,
         }
         batch.add("customers", row)

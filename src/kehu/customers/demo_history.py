@@ -1,5 +1,6 @@
 """A customer's follow-up history for `kehu demo`: interactions, next actions, transactions and
-stage moves, plus the derived facts the customer row stores about them (R9, R13, R14, R22).
+stage moves, plus the derived facts the customer row stores about them (R9, R13, R14, R22) and
+the state the time-based rules would have left (cadence, silence, public pool: demo_rules).
 
 Times are naive UTC (see demo_writer); people work 09:00–18:30 local time. The story of each
 stage holds together: silent customers have been quiet for more than 30 days, lost ones
@@ -14,6 +15,7 @@ from decimal import Decimal
 
 from kehu.customers import demo_data as data
 from kehu.customers.demo_profile import Dice, Weighted
+from kehu.customers.demo_rules import Rules, next_follow_up, pool_fields, silenced_at
 from kehu.customers.demo_writer import RowBatch
 
 DAY = dt.timedelta(days=1)
@@ -23,6 +25,9 @@ STAGES = Weighted((("potential", 40), ("intent", 25), ("deal", 20), ("silent", 1
 INTERACTIONS = {"potential": (0, 3), "intent": (1, 6), "deal": (2, 12), "silent": (1, 4), "lost": (1, 5)}
 # A deal needs time to close, silence needs quiet days (R17): how old the customer must be.
 MIN_AGE_DAYS = {"potential": 0, "intent": 7, "deal": 30, "silent": 15, "lost": 30}  # silent: + silence days
+# Share of active customers whose owner kept in touch within the silence limit; the others went
+# quiet and are silent (and in the pool) by the rules, like the stage "silent" drawn above.
+KEPT_UP = {"potential": 0.6, "intent": 0.85, "deal": 0.75}
 OPEN_TASK_CHANCE = {"potential": 0.3, "intent": 0.5, "deal": 0.35, "silent": 0.25, "lost": 0.0}
 MOODS = {
     "potential": Weighted((("positive", 35), ("hesitant", 50), ("unhappy", 15))),
@@ -51,14 +56,6 @@ class LocalTime:
     def past(self, day: dt.date, minute_of_day: int) -> dt.datetime:
         """For things that happened: never later than "now"."""
         return min(self.at(day, minute_of_day), self.now_utc)
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The team's settings the story must agree with (kehu.core.config)."""
-
-    late_interaction_minutes: int  # R16: written down later than this is late
-    silence_days: int  # R17: this long without an interaction makes a customer silent
 
 
 @dataclass
@@ -97,29 +94,51 @@ class HistoryMaker:
         elif draft.stage == "lost":
             lost_day = today - DAY * self.dice.between(0, age - 14)
             end_day = lost_day - DAY
+        recent_from = None
+        if draft.stage in KEPT_UP and self.dice.chance(KEPT_UP[draft.stage]):
+            recent_from = max(draft.first_contact, today - DAY * max(self.rules.silence_days - 2, 0))
         deals = self._transactions(draft) if draft.stage == "deal" else []
-        interactions = self._interactions(draft, end_day)
+        interactions = self._interactions(draft, end_day, recent_from)
         last_at = interactions[-1][1] if interactions else None
         stage_fields = self._stage_path(draft, deals, last_at, lost_day)
+        stage_fields = self._silence_by_rule(draft, stage_fields, last_at or draft.created_at)
         open_due = self._tasks(draft, interactions)
-        if draft.stage == "lost":
-            next_follow_up = None
-        else:
-            next_follow_up = open_due or (last_at or draft.created_at) + 7 * DAY
+        rules, clock = self.rules, self.clock
+        owner = pool_fields(rules, stage=stage_fields["stage"], owner_id=draft.owner_id, owner_since=draft.created_at,
+                            last_interaction_at=last_at, today=today, local_midnight=lambda day: clock.at(day, 0))
         return {
-            **stage_fields, **self._totals(deals),
-            "last_interaction_at": last_at, "next_follow_up_at": next_follow_up,
-            "updated_at": max(draft.created_at, stage_fields["stage_changed_at"]),
+            **stage_fields, **self._totals(deals), **owner,
+            "last_interaction_at": last_at,
+            "next_follow_up_at": next_follow_up(rules, stage=stage_fields["stage"], created_at=draft.created_at,
+                                                last_interaction_at=last_at, earliest_action=open_due),
+            "updated_at": max(draft.created_at, stage_fields["stage_changed_at"], owner["pool_entered_at"] or draft.created_at),
         }
 
+    def _silence_by_rule(self, draft: Draft, stage_fields: dict, quiet_since: dt.datetime) -> dict:
+        """An active customer quiet for silence_days is silent, as the silence sweep leaves it."""
+        at = silenced_at(self.rules, stage_fields["stage"], quiet_since, stage_fields["stage_changed_at"],
+                         self.clock.now_utc)
+        if at is None:
+            return stage_fields
+        self._stage_row(draft.id, stage_fields["stage"], "silent", at, None, self._silence_reason())
+        return {"stage": "silent", "stage_changed_at": at, "previous_stage": stage_fields["stage"], "lost_reason": ""}
+
+    def _silence_reason(self) -> str:
+        return self.rules.silence_reason or SILENCE_REASON.format(days=self.rules.silence_days)
+
     # --- interactions -------------------------------------------------------------------
-    def _interactions(self, draft: Draft, end_day: dt.date) -> list[tuple[int, dt.datetime]]:
+    def _interactions(self, draft: Draft, end_day: dt.date, recent_from: dt.date | None) -> list[tuple[int, dt.datetime]]:
+        """`recent_from`: the owner kept in touch, the last interaction is on or after that day."""
         dice, clock = self.dice, self.clock
         low, high = INTERACTIONS[draft.stage]
         count = low + int((high - low + 1) * dice.random() ** 1.5)
         span = (end_day - draft.first_contact).days
         days = [draft.first_contact] + [draft.first_contact + DAY * dice.between(0, span) for _ in range(count - 1)]
-        moments = sorted(clock.past(day, dice.between(540, 1110)) for day in days[:count])
+        days = days[:count]
+        if recent_from is not None and recent_from > draft.first_contact and (not days or max(days) < recent_from):
+            late = recent_from + DAY * dice.between(0, (end_day - recent_from).days)
+            days = days[:-1] + [late] if len(days) >= 2 else days + [late]
+        moments = sorted(clock.past(day, dice.between(540, 1110)) for day in days)
         result = []
         for moment in moments:
             interaction_id = self.batch.local_id("interactions")
@@ -206,7 +225,7 @@ class HistoryMaker:
         elif stage == "silent":
             days = self.rules.silence_days
             final_at, by = min(last_at + days * DAY, self.clock.now_utc), None  # the rules moved it
-            reason = SILENCE_REASON.format(days=days)
+            reason = self._silence_reason()
         else:
             lost_reason = reason = dice.pick(data.LOST_REASONS)
             final_at = self.clock.past(lost_day, dice.between(600, 1080))

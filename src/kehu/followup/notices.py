@@ -108,6 +108,35 @@ def greeting_due(items) -> list[Message]:
     return out
 
 
+@register("pool.warning")
+def pool_warning(items) -> list[Message]:
+    """due_at: the midnight the customer goes back to the public pool (kehu.customers.services.pool)."""
+    return [Message(title=_("Not followed up for a long time: goes to the public pool on %(day)s unless you "
+                            "contact it") % {"day": timezone.localdate(item.due_at).isoformat()},
+                    body=item.customer.name if item.customer_id else "", url=customer_url(item.customer_id))
+            for item in items]
+
+
+def pool_url() -> str:
+    try:
+        path = reverse("web:pool")
+    except NoReverseMatch:
+        return ""
+    return getattr(settings, "PUBLIC_URL", "").rstrip("/") + path
+
+
+@register("pool.returned")
+def pool_returned(items) -> list[Message]:
+    """About a former customer the reader no longer sees: its name, and a link to the pool (where
+    their team claims from), not to the customer."""
+    from kehu.customers.models import Customer
+
+    names = dict(Customer.objects.filter(pk__in={item.object_id for item in items}).values_list("pk", "name"))
+    url = pool_url()
+    return [Message(title=_("No follow-up for too long: %(customer)s went back to the public pool")
+                    % {"customer": names.get(item.object_id, "")}, url=url) for item in items]
+
+
 @register("referral.reward")
 def referral_reward(items) -> list[Message]:
     from kehu.followup.models import ReferralReward

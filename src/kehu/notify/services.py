@@ -14,7 +14,8 @@ from typing import Any, Iterable
 from django.core.validators import URLValidator, validate_email
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import DateTimeField, Exists, F, JSONField, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Cast
+from django.db.models import BigIntegerField, DateTimeField, Exists, F, JSONField, OuterRef, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
 from kehu.core import audit, clock
@@ -100,14 +101,18 @@ DELIVERY_ALIASES = ("d_user", "d_channel", "d_notification", "d_status", "d_atte
 
 
 def notify_rows(kind: str, rows: QuerySet, *, recipient: str | None, due_at: str | dt.datetime, now: dt.datetime,
-                customer: str = "customer_id", object_id: str = "pk", recipients: Iterable[int] | None = None,
+                customer: str | None = "customer_id", object_id: str = "pk", recipients: Iterable[int] | None = None,
                 customers_where: Q | None = None) -> int:
     """Set-based `notify`: one notification per row of `rows` to the user in its `recipient`
     column (or, with recipient=None, to each user of `recipients`), about the customer in its
     `customer` column (which must also match `customers_where`, if given). One INSERT … SELECT
     per recipient, scoped by the policy; rows already notified are skipped by the unique
     constraint. Passing `recipients` (e.g. all active users) saves reading the distinct
-    recipients from the rows first."""
+    recipients from the rows first.
+
+    customer=None writes notices about no customer row, unscoped: for news the caller vouches the
+    recipient may hear although they no longer see the customer (their customer went to the
+    public pool). The renderer then shows only what the notice itself may say."""
     from kehu.accounts.models import User
 
     if recipients is None:
@@ -120,8 +125,12 @@ def notify_rows(kind: str, rows: QuerySet, *, recipient: str | None, due_at: str
     written = 0
     for user in User.objects.filter(pk__in=recipient_ids, is_active=True):
         theirs = rows if recipient is None else rows.filter(**{recipient: user.pk})
-        subset = _visible_rows(user, theirs, customer, customers_where).order_by().annotate(
-            n_user=Value(user.pk), n_kind=Value(kind), n_customer=F(customer), n_object=F(object_id), n_due=due,
+        if customer is not None:
+            theirs = _visible_rows(user, theirs, customer, customers_where)
+        # A typed NULL: psycopg sends a bare None parameter as text, which PostgreSQL will not insert.
+        about = F(customer) if customer is not None else Cast(Value(None), output_field=BigIntegerField())
+        subset = theirs.order_by().annotate(
+            n_user=Value(user.pk), n_kind=Value(kind), n_customer=about, n_object=F(object_id), n_due=due,
             n_data=Value({}, output_field=JSONField()), n_created=Value(now, output_field=DateTimeField()),
         ).values(*NOTIFICATION_ALIASES)
         channels = immediate_channels(preferences.get(user.pk), user)

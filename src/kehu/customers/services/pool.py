@@ -17,7 +17,9 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import DateTimeField, F, JSONField, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Substr
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +38,7 @@ from kehu.core.policy import (
     require,
 )
 from kehu.customers.models import Customer
-from kehu.customers.services.handover import _event, clean_new_owner, move_owners
+from kehu.customers.services.handover import clean_new_owner, move_owners
 
 # Sent after commit, for the notification channels (kehu.notify connects to them):
 #   pool_warning(owner_id, customer_ids)   — these customers return in pool_warning_days
@@ -44,8 +46,6 @@ from kehu.customers.services.handover import _event, clean_new_owner, move_owner
 #   pool_returned(owner_id, customer_ids)  — these customers went back to the pool
 pool_warning = Signal()
 pool_returned = Signal()
-
-BATCH = 500
 
 
 def day_start(day: dt.date) -> dt.datetime:
@@ -103,64 +103,119 @@ def returns_on(customer) -> dt.date | None:
     return _returns_on(customer.last_interaction_at, customer.owner_since, customer.created_at)
 
 
-def _locked(queryset: QuerySet, ids: list[int]) -> QuerySet:
-    # Several sweeps at once: each takes the rows no other holds (PostgreSQL); SQLite serialises.
-    skip = connection.features.has_select_for_update_skip_locked
-    return queryset.filter(pk__in=ids).select_for_update(skip_locked=skip)
+# --- the sweep's part: set-based, a few statements per batch of ids ---------------------------
+BATCH = 10_000  # ids per statement (SQLite takes at most 32,766 parameters)
 
 
-def pool_warn_due(now: dt.datetime) -> int:
-    """Warn owners of the customers that will return within pool_warning_days (idempotent)."""
-    done, after = 0, 0
-    while True:
+def _batches(queryset: QuerySet, batch: int):
+    """The ids of `queryset` in batches, read once up front (a first pass may find hundreds of
+    thousands). Each batch is re-checked against the conditions when it is written."""
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch):
+        yield ids[start:start + batch]
+
+
+def _take(queryset: QuerySet, ids: list[int]) -> list[int]:
+    """The batch's rows still due that no concurrent sweep holds, locked until commit. On
+    PostgreSQL a second sweep skips the rows the first is writing (SKIP LOCKED) and finds them
+    done afterwards; SQLite runs one writing transaction at a time."""
+    rows = queryset.filter(pk__in=ids).order_by("pk")
+    if connection.features.has_select_for_update_skip_locked:
+        rows = rows.select_for_update(skip_locked=True, of=("self",))
+    return list(rows.values_list("pk", flat=True))
+
+
+def _by_owner(column: str, ids: list[int]) -> dict[int, list[int]]:
+    by_owner: dict[int, list[int]] = defaultdict(list)
+    for pk, owner_id in Customer.objects.filter(pk__in=ids).order_by("pk").values_list("pk", column):
+        by_owner[owner_id].append(pk)
+    return by_owner
+
+
+def pool_warn_due(now: dt.datetime, scope: Q | None = None, *, batch: int | None = None) -> int:
+    """Warn owners of the customers that return within pool_warning_days (idempotent): per batch,
+    one UPDATE, one INSERT … SELECT of audit events, one of notifications per owner. `scope`
+    narrows the candidates (the sweep's passes between two midnights)."""
+    from kehu.notify.services import notify_rows
+
+    warning = int(config.get("pool_warning_days"))
+    # Warned today, it returns `warning` days from today at the earliest (due_for_return waits for
+    # a warning that old), also when a first sweep finds it long overdue.
+    returns_on = timezone.localdate(now) + dt.timedelta(days=warning)
+    due = due_for_warning(now) if scope is None else due_for_warning(now).filter(scope)
+    done = 0
+    for ids in _batches(due, batch or BATCH):
         with transaction.atomic():
-            ids = list(due_for_warning(now).filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:BATCH])
-            if not ids:
-                return done
-            after = ids[-1]
-            rows = list(_locked(due_for_warning(now), ids).values("pk", "name", "owner_id", "last_interaction_at",
-                                                                   "owner_since", "created_at"))
-            Customer.objects.filter(pk__in=[r["pk"] for r in rows]).update(pool_warned_at=now)
-            by_owner: dict[int, list[int]] = defaultdict(list)
-            events = []
-            for row in rows:
-                day = _returns_on(row["last_interaction_at"], row["owner_since"], row["created_at"])
-                by_owner[row["owner_id"]].append(row["pk"])
-                events.append(_event(None, "customer.pool_warning", object_type="customers.customer",
-                                     object_id=row["pk"], object_repr=row["name"], customer_id=row["pk"],
-                                     changes={"returns_on": [None, day.isoformat()]},
-                                     note="", now=now))
-            AuditEvent.objects.bulk_create(events)
-            for owner_id, customer_ids in by_owner.items():
-                transaction.on_commit(lambda o=owner_id, c=customer_ids: pool_warning.send(
-                    sender=Customer, owner_id=o, customer_ids=c))
-            done += len(rows)
-            if len(ids) < BATCH:
-                return done
+            taken = _take(due, ids)
+            if not taken:
+                continue
+            moved = due.filter(pk__in=taken).update(pool_warned_at=now)
+            just_warned = Customer.objects.filter(pk__in=taken, pool_warned_at=now)
+            _audit(just_warned, now, "customer.pool_warning", changes={"returns_on": [None, returns_on.isoformat()]},
+                   note="")
+            notify_rows("pool.warning", just_warned, recipient="owner_id", customer="pk", object_id="pk",
+                        due_at=day_start(returns_on), now=now)
+            _signal_after_commit(pool_warning, _by_owner("owner_id", taken))
+        done += moved
+    return done
 
 
-def pool_return_due(now: dt.datetime) -> int:
-    """Send the customers silent for pool_return_days to the pool (idempotent)."""
+def pool_return_due(now: dt.datetime, scope: Q | None = None, *, batch: int | None = None) -> int:
+    """Send the customers silent for pool_return_days to the pool (idempotent): what
+    handover.move_owners(None, …) writes, set-based. The previous owner is told in the inbox;
+    the notification names no customer row, since they no longer see it (it is in the pool)."""
+    from kehu.notify.services import notify_rows
+
     days = int(config.get("pool_return_days"))
     note = _("No follow-up for %(days)s days.") % {"days": days}
-    done, after = 0, 0
-    while True:
+    due = due_for_return(now) if scope is None else due_for_return(now).filter(scope)
+    done = 0
+    for ids in _batches(due, batch or BATCH):
         with transaction.atomic():
-            ids = list(due_for_return(now).filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:BATCH])
-            if not ids:
-                return done
-            after = ids[-1]
-            rows = list(_locked(due_for_return(now), ids).values("pk", "owner_id"))
-            by_owner: dict[int, list[int]] = defaultdict(list)
-            for row in rows:
-                by_owner[row["owner_id"]].append(row["pk"])
-            moved = move_owners(None, [r["pk"] for r in rows], None, action="customer.pool_return", note=note, now=now)
-            for owner_id, customer_ids in by_owner.items():
-                transaction.on_commit(lambda o=owner_id, c=customer_ids: pool_returned.send(
-                    sender=Customer, owner_id=o, customer_ids=c))
-            done += len(moved)
-            if len(ids) < BATCH:
-                return done
+            taken = _take(due, ids)
+            if not taken:
+                continue
+            moved = due.filter(pk__in=taken).update(
+                previous_owner_id=F("owner_id"), owner=None, owner_since=None, pool_entered_at=now, pool_warned_at=None,
+                version=F("version") + 1, updated_at=now, updated_by=None)
+            just_returned = Customer.objects.filter(pk__in=taken, owner__isnull=True, pool_entered_at=now)
+            _audit(just_returned, now, "customer.pool_return", owner_change=True, note=note)
+            notify_rows("pool.returned", just_returned, recipient="previous_owner_id", customer=None, object_id="pk",
+                        due_at=now, now=now)
+            _signal_after_commit(pool_returned, _by_owner("previous_owner_id", taken))
+        done += moved
+    return done
+
+
+def _signal_after_commit(signal: Signal, by_owner: dict[int, list[int]]) -> None:
+    for owner_id, customer_ids in by_owner.items():
+        transaction.on_commit(lambda o=owner_id, c=customer_ids: signal.send(
+            sender=Customer, owner_id=o, customer_ids=c))
+
+
+def _audit(rows: QuerySet, now: dt.datetime, action: str, *, note: str, changes: dict | None = None,
+           owner_change: bool = False) -> int:
+    """One audit event per row, as handover._event writes them, with one INSERT … SELECT."""
+    from kehu.notify import sql
+
+    if owner_change:  # {"owner": [previous owner, null]}, built by the database per row
+        column = f"{sql.quote(Customer._meta.db_table)}.{sql.quote('previous_owner_id')}"
+        if connection.vendor == "postgresql":
+            json_sql = f"jsonb_build_object('owner', jsonb_build_array({column}, NULL))"
+        else:
+            json_sql = f"json_object('owner', json_array({column}, NULL))"
+        change_value = RawSQL(json_sql, ())
+    else:
+        change_value = Value(changes or {}, output_field=JSONField())
+    events = rows.order_by().annotate(
+        a_at=Value(now, output_field=DateTimeField()), a_name=Value("system"), a_action=Value(action),
+        a_type=Value("customers.customer"), a_object=F("pk"), a_repr=Substr("name", 1, 200), a_customer=F("pk"),
+        a_changes=change_value, a_note=Value(note),
+    ).values("a_at", "a_name", "a_action", "a_type", "a_object", "a_repr", "a_customer", "a_changes", "a_note")
+    return sql.insert_rows(
+        AuditEvent._meta.db_table,
+        ["at", "actor_name", "action", "object_type", "object_id", "object_repr", "customer_id", "changes", "note"],
+        events, ["a_at", "a_name", "a_action", "a_type", "a_object", "a_repr", "a_customer", "a_changes", "a_note"])
 
 
 @transaction.atomic
