@@ -98,6 +98,10 @@ def test_task_bad_input_and_permissions(rep, other_rep):
     with translation.override("en"), pytest.raises(ValidationError) as exc_info:
         task_create(rep, customer.pk, title="x", due_at="2026-03-10 09:00", priority="urgent")
     assert "priority" in exc_info.value.message_dict
+    for due in ("1899-12-31 23:59", "9999-01-01 00:00"):  # outside what time zones and lead times handle
+        with translation.override("en"), pytest.raises(ValidationError) as exc_info:
+            task_create(rep, customer.pk, title="x", due_at=due)
+        assert "between the years 1900 and 9998" in exc_info.value.message_dict["due_at"][0]
     task = task_create(rep, customer.pk, title="x", due_at="2026-03-10 09:00")
     from kehu.core.errors import NotFound
 

@@ -24,6 +24,11 @@ INTERACTION_TEXT = ("summary", "feedback", "next_step", "need_change", "commitme
 REQUIRED_TEXT = ("summary", "feedback", "next_step")  # with time and method: the five elements of R13
 
 
+# Moments a follow-up can have. Before 1900 time zones had local mean time offsets (+08:05:43 in
+# Shanghai) that no ISO 8601 reader accepts; after 9998 adding a reminder lead time overflows.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
+
 def clean_moment(value: Any, *, field: str, lbl: str, errors: Errors) -> dt.datetime | None:
     """A time to the minute, as a datetime or 'YYYY-MM-DD HH:MM' in the team's time zone."""
     if value in (None, ""):
@@ -39,6 +44,10 @@ def clean_moment(value: Any, *, field: str, lbl: str, errors: Errors) -> dt.date
             return None
     if not isinstance(moment, dt.datetime):
         errors.add(field, _("%(label)s must be a date and time like 2024-03-15 14:30.") % {"label": lbl})
+        return None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:  # also keeps time-zone arithmetic in range
+        errors.add(field, _("%(label)s must be between the years %(first)d and %(last)d.")
+                   % {"label": lbl, "first": FIRST_YEAR, "last": LAST_YEAR})
         return None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
