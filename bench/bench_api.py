@@ -153,11 +153,15 @@ def main() -> None:
 
     vendor, admin_token, lead_token, ids, filters, texts = prepare(args.samples, args.seed)
     port = free_port()
-    command = [sys.executable, "-m", "kehu.cli", "serve", "--port", str(port)]
+    # The sweeper `kehu serve` runs beside gunicorn is left out: its daily full pass would land in
+    # the middle of some runs (bench_sweep.py measures it on its own).
+    command = [sys.executable, "-m", "kehu.cli", "serve", "--port", str(port), "--sweep-every", "0"]
     if args.workers:
         command += ["--workers", str(args.workers)]
     env = dict(os.environ, LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT / "src"))
-    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # A file, not a pipe nobody reads: a full pipe blocks every gunicorn worker on its next log line.
+    server_log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"kehu-bench-api-{port}.log", "w")
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=server_log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -166,7 +170,7 @@ def main() -> None:
                     break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("server did not start")
+                    raise SystemExit(f"server did not start; see {server_log.name}")
                 time.sleep(0.3)
         rng = random.Random(args.seed)
         print(f"database: {vendor}; server: kehu serve (gunicorn) on 127.0.0.1:{port}")
