@@ -151,3 +151,22 @@ def test_sort_by_total_amount_needs_every_amount_in_scope(book, rep, other_rep, 
         with pytest.raises(ValidationError):  # the same rule for the web list and the API
             paginate(visible_customers(user), sort="-total_amount", user=user)
     assert walk(rep, "sort=-name")  # other sorts stay open
+
+
+def test_tag_filter_lists_each_tagged_customer_once_in_every_order(book, manager):
+    """Several tags in the filter mean any of them; a customer carrying two of them is still one row."""
+    from kehu.customers.models import Tag
+
+    price, urgent, other = (Tag.objects.create(name=name) for name in ("价格敏感", "急单", "展会"))
+    for i, customer in enumerate(book):
+        if i % 2:
+            customer.tags.add(price)
+        if i % 3 == 0:
+            customer.tags.add(urgent)
+        customer.tags.add(other)
+    either = {c.pk for i, c in enumerate(book) if i % 2 or i % 3 == 0}
+    for sort in ("-id", "name", "-updated_at", "next_follow_up_at"):
+        seen = walk(manager, f"tag=价格敏感,急单&sort={sort}")
+        assert len(seen) == len(set(seen)) and set(seen) == either, sort
+    assert set(walk(manager, "tag=价格敏感")) == {c.pk for i, c in enumerate(book) if i % 2}
+    assert walk(manager, "tag=没有这个标签") == []

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -157,7 +157,11 @@ def apply_filters(queryset: QuerySet, filters: CustomerFilters) -> QuerySet:
 
         queryset = apply_custom_filters(queryset, filters.custom)
     if filters.tag:
-        queryset = queryset.filter(tags__name__in=filters.tag).distinct()
+        # EXISTS, not a join + DISTINCT: a join makes the database collect and de-duplicate every
+        # tagged customer (90 k for a common tag at 1 M: 0.6 s) before the first page; a
+        # correlated EXISTS is tested row by row along whatever index serves the page's order.
+        links = Customer.tags.through.objects.filter(customer_id=OuterRef("pk"), tag__name__in=filters.tag)
+        queryset = queryset.filter(Exists(links))
     return queryset
 
 
