@@ -28,11 +28,11 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def recent_interactions(access, mine, since: dt.datetime) -> list:
+def recent_interactions(access, since: dt.datetime) -> list:
     """The latest interactions on my customers: through those customers when I own few (a team
     lead may own none), else along the interactions' time index."""
     recent = Interaction.objects.filter(occurred_at__gte=since).select_related("customer", "method", "user")
-    # The owner alone (the cust_owner index), not `mine`: with the scope's team filter beside it
+    # The owner alone (the cust_owner index), not the scoped queryset: with the team filter beside it
     # SQLite read a lead's whole team through the team index to find that they own none (0.4 s).
     owned = list(Customer.objects.alive().filter(owner=access.user).order_by().values_list("pk", flat=True)[:FEW])
     if len(owned) < FEW:
@@ -55,6 +55,6 @@ def home(request):
     mine = visible_customers(access).filter(owner=user)
     # One owner by follow-up time: exactly the cust_owner_follow_up index.
     due_customers = list(mine.filter(next_follow_up_at__lt=tomorrow).order_by("next_follow_up_at", "id")[:LIMIT])
-    recent = recent_interactions(access, mine, clock.now() - dt.timedelta(days=RECENT_DAYS))
+    recent = recent_interactions(access, clock.now() - dt.timedelta(days=RECENT_DAYS))
     context = {"tasks": tasks, "due_customers": due_customers, "recent": recent, "limit": LIMIT, "L": row_labels()}
     return render(request, "web/home.html", context)
