@@ -97,7 +97,8 @@ LIST_CASES = [
     {}, {"stage": "intent"}, {"province": "江苏"}, {"stage": "deal", "sort": "-updated_at"}, {"due": "overdue"},
     {"industry": "C"}, {"sort": "name"}, {"sort": "next_follow_up_at"}, {"channel": "1,2,3"},
     {"region": "华南", "stage": "potential"}, {"created_from": "2025-06-01", "sort": "-created_at"},
-    {"sort": "-created_at"}, {"sort": "-updated_at"}, {"sort": "-last_interaction_at"},
+    {"sort": "-created_at"}, {"sort": "-updated_at"}, {"sort": "-last_interaction_at"}, {"tag": "初步接触"},
+    {"owner": "REP"},  # the customers of the first rep of the lead's team (as bench_api.py's owner filter)
 ]
 
 
@@ -109,6 +110,7 @@ def lists(repeat: int) -> None:
     overall: dict[str, list[float]] = defaultdict(list)
     cpu_overall: dict[str, list[float]] = defaultdict(list)
     for params in LIST_CASES:
+        params = {k: str(who["rep"].pk) if v == "REP" else v for k, v in params.items()}
         for label, user in who.items():
             page = customer_page(user, params)  # warm
             times, cpu = [], []

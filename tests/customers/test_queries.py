@@ -91,17 +91,21 @@ def _expected(queryset, sort):
 
 
 @pytest.mark.parametrize("sort", SORTS)
-@pytest.mark.parametrize("few,walk_limit", [(1, 20000), (1, 1), (20000, 20000)])
+@pytest.mark.parametrize("few,walk_limit,probe_after", [(1, 20000, 1000), (1, 1, 1000), (20000, 20000, 1000),
+                                                        (1, 20000, 2)])
 def test_every_plan_pages_in_the_same_order(superuser_factory, book, rep, manager, monkeypatch, sort, few,
-                                            walk_limit):
+                                            walk_limit, probe_after):
     """A rep's small scope is sorted by the database (direct); a lead's and the admin's are
-    counted, then sorted or walked along the sort index (few=1 forces the walk; walk_limit=1 makes
-    it hand the rest of each page to the database after one batch)."""
+    walked along the sort index (few=1 makes every team big; walk_limit=1 makes the walk hand the
+    rest of each page to the database after one batch; probe_after=2 counts the sparse rows after
+    the first batch and sorts them when fewer than SPARSE)."""
     import kehu.customers.queries as queries
     from kehu.core.policy import visible_customers
 
     monkeypatch.setattr(queries, "FEW", few)
     monkeypatch.setattr(queries, "WALK_LIMIT", walk_limit)
+    monkeypatch.setattr(queries, "PROBE_AFTER", probe_after)
+    monkeypatch.setattr(queries, "SPARSE", 3)
     monkeypatch.setattr(queries, "FIRST_BATCH", 2)
     for user in (rep, manager, superuser_factory()):
         assert walk(user, f"sort={sort}") == _expected(visible_customers(user), sort), (user, sort)
@@ -119,6 +123,43 @@ def test_only_reps_without_team_or_everything_are_read_directly(rep, manager, su
     # a lead of one team, by last change: the (team, -updated_at, -id) index serves the direct query
     assert _one_team_by_update(manager, "updated_at") is True
     assert _one_team_by_update(manager, "name") is False and _one_team_by_update(rep, "updated_at") is False
+
+
+def test_a_filter_the_team_has_none_of_is_answered_without_walking_the_team(book, manager, monkeypatch):
+    """A regional team asked for another region: after the first entries of the walk find
+    nothing, the rows are counted (none) and the walk stops, instead of reading the whole team."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    import kehu.customers.queries as queries
+
+    for _ in range(30):
+        make_customer(manager, province="上海")
+    monkeypatch.setattr(queries, "FEW", 5)  # the team (39 customers) is big: walked
+    monkeypatch.setattr(queries, "FIRST_BATCH", 2)
+    monkeypatch.setattr(queries, "PROBE_AFTER", 4)
+    assert queries.list_plan(manager, "id", filtered=True) == queries.MANY
+    with CaptureQueriesContext(connection) as ctx:
+        assert walk(manager, "region=西北&stage=potential", limit=5) == []
+    walked = [q for q in ctx.captured_queries if "ORDER BY" in q["sql"] and "LIMIT" in q["sql"]]
+    assert len(walked) == 1, [q["sql"][-200:] for q in walked]  # a page (6 entries): then counted (none)
+    # the same filter where the team has customers still pages them all, newest first
+    south = set(Customer.objects.filter(province="广东", team=manager.team).values_list("pk", flat=True))
+    assert walk(manager, "province=广东", limit=2) == sorted(south, reverse=True)
+
+
+def test_a_rep_with_a_big_book_is_walked_on_sqlite(book, rep, monkeypatch):
+    """SQLite sorts a rep's whole book for a page; past FEW customers it is walked like a team.
+    PostgreSQL, which knows the owner's share, is left to plan the direct query."""
+    from django.db import connection
+
+    import kehu.customers.queries as queries
+
+    assert queries.few_in_scope(rep) is True  # 6 customers
+    monkeypatch.setattr(queries, "FEW", 6)
+    assert queries.few_in_scope(rep) is (connection.vendor != "sqlite")
+    assert queries.list_plan(rep, "name") == (queries.DIRECT if connection.vendor != "sqlite" else "")
+    assert walk(rep, "sort=name") == [c.pk for c in Customer.objects.filter(owner=rep).order_by("name", "id")]
 
 
 def test_a_team_lead_is_read_directly_or_by_walking_by_team_size(book, manager, superuser_factory, monkeypatch):

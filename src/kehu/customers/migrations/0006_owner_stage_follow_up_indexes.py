@@ -3,22 +3,14 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from kehu.customers.migrations import sample_indexes
+
 
 NEW_INDEXES = ["cust_owner_stage", "cust_team_stage", "cust_owner_follow_up", "cust_created", "cust_region_stage"]
 
 
 def sample_new_indexes(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor != "sqlite":
-        return  # PostgreSQL plans plain-column indexes from the table's statistics
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        if cursor.fetchone() is None:
-            return  # no statistics at all: every index is guessed alike
-        cursor.execute("PRAGMA analysis_limit = 1000")  # a sample, not a read of each index
-        for name in NEW_INDEXES:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(name)}")
-        cursor.execute("PRAGMA analysis_limit = 0")
+    sample_indexes(schema_editor, NEW_INDEXES)
 
 
 class Migration(migrations.Migration):
