@@ -233,6 +233,8 @@ def parse_sort(sort: str) -> tuple[str, bool]:
 
 def _after(column: str, descending: bool, value: Any, pk: int) -> Q:
     op = "lt" if descending else "gt"
+    if column == "id":
+        return Q(**{f"id__{op}": pk})  # a plain range: with the OR below SQLite may sort what follows
     return Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"id__{op}": pk})
 
 

