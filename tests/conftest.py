@@ -44,6 +44,17 @@ def _run_clock():
     clock.freeze(None)
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language: a request in the test client activates its
+    caller's (Accept-Language, an API token user's own) for the thread, and a server's next
+    request would reset it in LocaleMiddleware, but a test calling services directly would not."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def frozen_clock():
     """Pin "now" to a known moment; call the fixture's value with a new datetime to move it."""

@@ -123,12 +123,22 @@ def _handover(world, user, customer) -> bool:
 
 
 def _export(world, user, customer) -> bool:
-    from kehu.core.policy import may_export, visible_customers
-    from kehu.core.redaction import export_customer_rows
+    """The customers export as the export page writes it (CSV), searched for the customer's number."""
+    import csv
+    import io
 
-    if not may_export(user):
+    from django.http import QueryDict
+
+    from kehu.core.errors import PermissionDenied
+    from kehu.web.export import export_customers
+
+    stream = io.StringIO()
+    try:
+        export_customers(user, QueryDict(f"q={customer.number}"), stream, kind="csv")
+    except PermissionDenied:
         return False
-    return len(list(export_customer_rows(user, visible_customers(user).filter(pk=customer.pk), ["number"]))) == 1
+    rows = list(csv.reader(io.StringIO(stream.getvalue().lstrip("\ufeff"))))
+    return customer.number in {row[0] for row in rows[1:]}
 
 
 def _report(world, user, customer) -> bool:

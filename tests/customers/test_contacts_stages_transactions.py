@@ -185,3 +185,12 @@ def test_editing_collaborator_may_not_record_an_amount(rep, manager, editing_col
     transaction_record(rep, customer.pk, signed_on="2026-01-10", amount="1000")
     transaction_record(manager, customer.pk, signed_on="2026-01-11", amount="2000")
     assert Customer.objects.get(pk=customer.pk).total_amount == Decimal("3000.00")
+
+
+def test_a_contact_person_has_a_name_not_a_company_title():
+    """In Chinese a person's name is 姓名; 名称 is a company's or a thing's (the customer, a tag)."""
+    with translation.override("zh-hans"):
+        assert str(Contact._meta.get_field("name").verbose_name) == "姓名"
+        assert str(Customer._meta.get_field("name").verbose_name) != "姓名"
+    with translation.override("en"):
+        assert str(Contact._meta.get_field("name").verbose_name) == "name"

@@ -142,11 +142,11 @@ def _plans(monkeypatch):
     monkeypatch.setattr(engine, "CAP", 0)  # every range and trigram query counts as common
     yield "common"
     monkeypatch.setattr(engine, "CAP", 10_000)
-    monkeypatch.setattr(engine, "estimate", lambda pattern: 10**9)  # every substring looks common
+    monkeypatch.setattr(engine, "common_everywhere", lambda pattern: True)  # scoped substrings: walk the scope
     monkeypatch.setattr(engine, "FIRST_LOOK", 1)  # and a rep's documents are walked one by one at first
-    yield "common by estimate"
-    monkeypatch.setattr(engine, "estimate", lambda pattern: 0.0)  # every substring looks rare
-    yield "rare by estimate"
+    yield "common everywhere"
+    monkeypatch.setattr(engine, "common_everywhere", lambda pattern: False)  # scoped: the scope tokens in the index
+    yield "rare: scoped index"
     monkeypatch.setattr(engine, "SMALL_SCOPE", 0)  # the scope is never read whole
     yield "big scope"
 
@@ -180,3 +180,40 @@ def test_scope_shortcut_is_checked_against_the_policy(rep, other_rep, crowd, mon
     monkeypatch.setattr(engine._Search, "_scope", lambda self: everyone if self.branches is not None else None)
     for text in ("华联", "hl", "5678", "zhangwei"):
         assert search_customer_ids(rep, text) == _reference(rep, text), text
+
+
+def test_the_scope_in_the_index_follows_handover_and_the_pool(rep, other_rep, manager, crowd, monkeypatch):
+    """The owner's token in the trigram index moves with the customer: after a handover the new
+    owner's substring search finds it through the index and the old owner's does not; a customer
+    returned to the pool (no owner) keeps only its team's token."""
+    import kehu.search.engine as engine
+    from kehu.customers.models import Customer
+    from kehu.customers.services.handover import customer_handover
+    from kehu.search.ddl import scope_text
+    from kehu.search.models import SearchDocument
+
+    monkeypatch.setattr(engine, "common_everywhere", lambda pattern: False)  # always the scoped index
+    theirs = next(c for c in crowd if c.owner_id == other_rep.pk and c.pk != crowd[1].pk)  # not linked to rep
+    assert theirs.pk in search_customer_ids(other_rep, "@hl", limit=50)
+    assert theirs.pk not in search_customer_ids(rep, "@hl", limit=50)
+    customer_handover(manager, [theirs.pk], to_owner=rep.pk, reason="调岗")
+    theirs.refresh_from_db()
+    assert SearchDocument.objects.get(pk=theirs.pk).scope == scope_text(rep.pk, theirs.team_id)
+    assert theirs.pk in search_customer_ids(rep, "@hl", limit=50)
+    assert theirs.pk not in search_customer_ids(other_rep, "@hl", limit=50)
+    Customer.objects.filter(pk=theirs.pk).update(owner=None)  # the pool sweep's set-based write
+    assert SearchDocument.objects.get(pk=theirs.pk).scope == scope_text(None, theirs.team_id)
+    assert theirs.pk not in search_customer_ids(rep, "@hl", limit=50)
+    assert theirs.pk in search_customer_ids(manager, "@hl", limit=50)  # the team's lead still finds it
+
+
+@pytest.mark.django_db
+def test_scope_tokens_are_the_same_in_python_and_in_the_database():
+    from django.db import connection
+
+    from kehu.search.ddl import scope_text
+
+    with connection.cursor() as cursor:
+        for owner, team in ((1, 2), (65533, 65534), (65535, None), (None, 4_000_000_000), (None, None)):
+            cursor.execute("SELECT kehu_scope(%s, %s)", [owner, team])
+            assert cursor.fetchone()[0] == scope_text(owner, team), (owner, team)

@@ -234,24 +234,6 @@ def cell(value: Any) -> Any:
     return spreadsheet_safe(str(value))
 
 
-def export_customer_rows(user, queryset, fields: list[str]) -> Iterable[list[Any]]:
-    """Rows of `fields` for an export of the customers `user` may see: confidential cells are
-    empty where the user may not read them. The caller checks may_export() and records the
-    export with record_export() (one event with the count and the filters)."""
-    access = access_for(user)
-    for customer in queryset.iterator(chunk_size=2000):
-        hidden = hidden_fields(access, customer)
-        yield [None if name in hidden else cell(_export_value(customer, name)) for name in fields]
-
-
-def _export_value(customer, name: str) -> Any:
-    field = customer._meta.get_field(name)
-    if field.is_relation and field.many_to_one:
-        related = getattr(customer, name)
-        return str(related) if related is not None else None
-    return getattr(customer, name)
-
-
 def record_export(actor, what: str, *, count: int, params: dict[str, Any] | None = None) -> AuditEvent:
     """An export is a sensitive read: one event with what, how many rows, and the filters."""
     return _record_read(actor, f"export.{what}", changes={"count": [None, count], "params": [None, params or {}]})

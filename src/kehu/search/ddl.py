@@ -46,6 +46,29 @@ def fold(text) -> str:
     return _CJK.sub("\\1" + MARK, unicodedata.normalize("NFKC", str(text)).translate(_FOLD_TABLE))
 
 
+# --- scope tokens: the owner and team of a document, inside the trigram index --------------------
+# Each is exactly one trigram — a marker and the id in two base-65534 digits, all from the
+# private-use planes — so FTS5's trigram tokenizer and kehu_trigrams() both index it as one term,
+# and "contains the pattern AND belongs to owner 7" is one index query: the index intersects the
+# posting lists instead of returning every match for the caller to check against the scope.
+# (The junk trigrams spanning two tokens start with a digit, never with a marker.)
+SCOPE_OWNER, SCOPE_TEAM = "\U000f0000", "\U000f0001"
+_DIGIT, _BASE = 0x100000, 0xFFFE
+
+
+def scope_token(marker: str, pk: int) -> str:
+    high, low = divmod(int(pk), _BASE)
+    if high >= _BASE:
+        raise ValueError(f"id {pk} is beyond what a scope token holds")
+    return marker + chr(_DIGIT + high) + chr(_DIGIT + low)
+
+
+def scope_text(owner_id, team_id) -> str:
+    """The search document's scope column: the owner's token, then the team's ("" for neither)."""
+    return (scope_token(SCOPE_OWNER, owner_id) if owner_id is not None else "") + (
+        scope_token(SCOPE_TEAM, team_id) if team_id is not None else "")
+
+
 def keys_of(hay) -> list[str]:
     """The distinct keys of a document "|key|key|…|" (the rows of search_key)."""
     return sorted({key for key in (hay or "").split("|") if key})
@@ -65,6 +88,7 @@ def register_sqlite_functions(sender=None, connection=None, **kwargs) -> None:
         # SQLite triggers cannot use WITH, so splitting a document into its keys is a JSON array
         # for json_each().
         connection.connection.create_function("kehu_keys", 1, _keys_json, deterministic=True)
+        connection.connection.create_function("kehu_scope", 2, scope_text, deterministic=True)
 
 
 # --- the document expression (identical shape on both databases) ------------------------------
@@ -86,20 +110,29 @@ def _refresh_sql(vendor: str, customer_id: str) -> str:
     """Upsert the document of one customer (or of all when customer_id is empty)."""
     where = f"WHERE c.id = {customer_id}" if customer_id else "WHERE true"
     return (
-        f"INSERT INTO search_document (customer_id, hay) SELECT c.id, {_hay_sql(vendor)} "
+        f"INSERT INTO search_document (customer_id, hay, scope) SELECT c.id, {_hay_sql(vendor)}, "
+        "kehu_scope(c.owner_id, c.team_id) "
         f"FROM customers_customer c {where} "
         "ON CONFLICT (customer_id) DO UPDATE SET hay = excluded.hay "
         "WHERE search_document.hay IS DISTINCT FROM excluded.hay"
     ).replace("IS DISTINCT FROM", "IS NOT" if vendor == "sqlite" else "IS DISTINCT FROM")
 
 
+# What the PostgreSQL GIN index holds per document: the trigrams of its text and its scope tokens.
+# Queries must use this very expression for the planner to use the index.
+PG_INDEXED = "(kehu_trigrams(hay) || kehu_trigrams(scope))"
+
 TRIGGERS = {
     "sqlite": ["search_document_ai", "search_document_ad", "search_document_au", "search_customer_ai",
                "search_customer_au", "search_customer_ad", "search_customers_contact_ai", "search_customers_contact_au",
                "search_customers_contact_ad", "search_customers_contactmethod_ai", "search_customers_contactmethod_au",
-               "search_customers_contactmethod_ad"],
-    "postgresql": ["search_customer_ai", "search_customer_au", "search_contact_trg", "search_method_trg"],
+               "search_customers_contactmethod_ad", "search_scope"],
+    "postgresql": ["search_customer_ai", "search_customer_au", "search_contact_trg", "search_method_trg",
+                   "search_scope"],
 }
+# A handover, a return to the pool or a team move changes the document's scope, not its text.
+_SCOPE_UPDATE = ("UPDATE search_document SET scope = kehu_scope(NEW.owner_id, NEW.team_id) "
+                 "WHERE customer_id = NEW.id")
 CUSTOMER_COLUMNS = "name, short_name, name_pinyin, name_initials, number, credit_code"
 CONTACT_COLUMNS = "customer_id, name, name_pinyin, name_initials"
 METHOD_COLUMNS = "customer_id, kind, value, digits"
@@ -109,15 +142,19 @@ def _sqlite_statements() -> list[str]:
     refresh_new = _refresh_sql("sqlite", "NEW.customer_id") + ";"
     refresh_old = _refresh_sql("sqlite", "OLD.customer_id") + ";"
     out = [
-        "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(hay, content='search_document', "
+        "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(hay, scope, content='search_document', "
         "content_rowid='customer_id', tokenize='trigram case_sensitive 1')",
         "CREATE TRIGGER search_document_ai AFTER INSERT ON search_document BEGIN "
-        "INSERT INTO search_fts(rowid, hay) VALUES (NEW.customer_id, NEW.hay); END",
+        "INSERT INTO search_fts(rowid, hay, scope) VALUES (NEW.customer_id, NEW.hay, NEW.scope); END",
         "CREATE TRIGGER search_document_ad AFTER DELETE ON search_document BEGIN "
-        "INSERT INTO search_fts(search_fts, rowid, hay) VALUES ('delete', OLD.customer_id, OLD.hay); END",
+        "INSERT INTO search_fts(search_fts, rowid, hay, scope) VALUES ('delete', OLD.customer_id, OLD.hay, "
+        "OLD.scope); END",
         "CREATE TRIGGER search_document_au AFTER UPDATE ON search_document BEGIN "
-        "INSERT INTO search_fts(search_fts, rowid, hay) VALUES ('delete', OLD.customer_id, OLD.hay); "
-        "INSERT INTO search_fts(rowid, hay) VALUES (NEW.customer_id, NEW.hay); END",
+        "INSERT INTO search_fts(search_fts, rowid, hay, scope) VALUES ('delete', OLD.customer_id, OLD.hay, "
+        "OLD.scope); "
+        "INSERT INTO search_fts(rowid, hay, scope) VALUES (NEW.customer_id, NEW.hay, NEW.scope); END",
+        "CREATE TRIGGER search_scope AFTER UPDATE OF owner_id, team_id ON customers_customer "
+        f"WHEN NEW.owner_id IS NOT OLD.owner_id OR NEW.team_id IS NOT OLD.team_id BEGIN {_SCOPE_UPDATE}; END",
         "CREATE TRIGGER search_customer_ai AFTER INSERT ON customers_customer BEGIN "
         + _refresh_sql("sqlite", "NEW.id") + "; END",
         f"CREATE TRIGGER search_customer_au AFTER UPDATE OF {CUSTOMER_COLUMNS} ON customers_customer BEGIN "
@@ -145,6 +182,14 @@ def _pg_statements() -> list[str]:
         "CREATE OR REPLACE FUNCTION kehu_trigrams(t text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT "
         "PARALLEL SAFE AS $$ SELECT coalesce(array_agg(DISTINCT substr(t, i, 3)), '{}'::text[]) "
         "FROM generate_series(1, char_length(t) - 2) AS i $$",
+        # scope_text(): marker, then the id in two base-65534 digits from U+100000.
+        "CREATE OR REPLACE FUNCTION kehu_scope(owner bigint, team bigint) RETURNS text LANGUAGE sql IMMUTABLE "
+        f"PARALLEL SAFE AS $$ SELECT CASE WHEN owner IS NULL THEN '' ELSE chr({ord(SCOPE_OWNER)}) "
+        f"|| chr({_DIGIT} + (owner / {_BASE})::int) || chr({_DIGIT} + (owner % {_BASE})::int) END "
+        f"|| CASE WHEN team IS NULL THEN '' ELSE chr({ord(SCOPE_TEAM)}) "
+        f"|| chr({_DIGIT} + (team / {_BASE})::int) || chr({_DIGIT} + (team % {_BASE})::int) END $$",
+        "CREATE OR REPLACE FUNCTION kehu_search_scope_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"{_SCOPE_UPDATE}; RETURN NULL; END $$",
         "CREATE OR REPLACE FUNCTION kehu_search_refresh(cid bigint) RETURNS void LANGUAGE sql AS $$ "
         + _refresh_sql("postgresql", "cid") + " $$",
         "CREATE OR REPLACE FUNCTION kehu_search_customer_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
@@ -155,7 +200,10 @@ def _pg_statements() -> list[str]:
         "IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.customer_id IS DISTINCT FROM OLD.customer_id) THEN "
         "PERFORM kehu_search_refresh(NEW.customer_id); END IF; "
         "RETURN NULL; END $$",
-        "CREATE INDEX IF NOT EXISTS search_document_trgm ON search_document USING gin (kehu_trigrams(hay))",
+        f"CREATE INDEX IF NOT EXISTS search_document_trgm ON search_document USING gin ({PG_INDEXED})",
+        "CREATE TRIGGER search_scope AFTER UPDATE OF owner_id, team_id ON customers_customer FOR EACH ROW "
+        "WHEN (OLD.owner_id IS DISTINCT FROM NEW.owner_id OR OLD.team_id IS DISTINCT FROM NEW.team_id) "
+        "EXECUTE FUNCTION kehu_search_scope_trg()",
         "CREATE TRIGGER search_customer_ai AFTER INSERT OR DELETE ON customers_customer "
         "FOR EACH ROW EXECUTE FUNCTION kehu_search_customer_trg()",
         f"CREATE TRIGGER search_customer_au AFTER UPDATE OF {CUSTOMER_COLUMNS} ON customers_customer "
@@ -178,6 +226,14 @@ def _missing_triggers(connection) -> list[str]:
         present = {row[0] for row in cursor.fetchall()}
     wanted = TRIGGERS[connection.vendor] + keytable.TRIGGERS[connection.vendor]
     return [name for name in wanted if name not in present]
+
+
+def has_scope_column(connection) -> bool:
+    """Whether search_document has the scope column (search migration 0003). The objects here
+    need it; the earlier migrations leave their installation to 0003 on a database without it."""
+    with connection.cursor() as cursor:
+        columns = connection.introspection.get_table_description(cursor, "search_document")
+    return any(column.name == "scope" for column in columns)
 
 
 def _has_fts(connection) -> bool:
@@ -234,9 +290,11 @@ def uninstall(connection) -> None:
             cursor.execute("DROP TABLE IF EXISTS search_fts")
         else:
             for trigger, table in (("search_customer_ai", "customers_customer"), ("search_customer_au", "customers_customer"),
-                                   ("search_contact_trg", "customers_contact"), ("search_method_trg", "customers_contactmethod")):
+                                   ("search_contact_trg", "customers_contact"), ("search_method_trg", "customers_contactmethod"),
+                                   ("search_scope", "customers_customer")):
                 cursor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
-            for function in ("kehu_search_customer_trg()", "kehu_search_child_trg()", "kehu_search_refresh(bigint)"):
+            for function in ("kehu_search_customer_trg()", "kehu_search_child_trg()", "kehu_search_refresh(bigint)",
+                             "kehu_search_scope_trg()"):
                 cursor.execute(f"DROP FUNCTION IF EXISTS {function}")
             cursor.execute("DROP INDEX IF EXISTS search_document_trgm")
 
@@ -246,6 +304,12 @@ def refresh_documents(connection) -> None:
     re-indexed by the FTS and key triggers)."""
     with connection.cursor() as cursor:
         cursor.execute(_refresh_sql(connection.vendor, ""))
+        # The scope of documents that existed already (the upsert above rewrites only their text).
+        cursor.execute("UPDATE search_document SET scope = (SELECT kehu_scope(c.owner_id, c.team_id) FROM "
+                       "customers_customer c WHERE c.id = search_document.customer_id) WHERE scope IS DISTINCT FROM "
+                       "(SELECT kehu_scope(c.owner_id, c.team_id) FROM customers_customer c "
+                       "WHERE c.id = search_document.customer_id)".replace(
+                           "IS DISTINCT FROM", "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"))
         # NOT EXISTS, not NOT IN (subquery): PostgreSQL runs the latter as a scan of customers per
         # document once the ids outgrow work_mem (hours at a million).
         cursor.execute("DELETE FROM search_document WHERE NOT EXISTS "

@@ -18,6 +18,9 @@ class SearchDocument(models.Model):
         related_name="search_document",
     )
     hay = models.TextField()
+    # The owner's and the team's scope tokens (kehu.search.ddl.scope_text), indexed with the text:
+    # a rep's or a team's substring search asks the index for its own documents only.
+    scope = models.TextField(default="")
 
     class Meta:
         db_table = "search_document"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from kehu.search.ddl import trigrams
+from kehu.search.ddl import PG_INDEXED, trigrams
 
 
 def _fetch(sql: str, params: list) -> list[int]:
@@ -24,7 +24,7 @@ def _fts_phrase(pattern: str) -> str:
 # documents. Only the rarest few are asked (instr re-checks the whole pattern), judged by their
 # frequency in a sample of the newest documents (FTS5 keeps no cheap per-term statistics).
 SAMPLE = 5000
-ESTIMATE_SAMPLE = 1000  # documents a pattern is tested on for estimate(): ~0.1 ms
+ESTIMATE_SAMPLE = 1000  # documents a pattern is tested on for common_everywhere(): ~0.1 ms
 _sqlite_frequencies_cache: tuple[float, dict[str, float], float, list[str]] | None = None
 
 
@@ -47,36 +47,37 @@ def _sqlite_frequencies() -> dict[str, float]:
     return _sqlite_frequencies_cache[1]
 
 
-def estimate(pattern: str) -> float:
-    """About how many documents contain `pattern`: its share of the sample (SQLite), or the
-    count of its rarest trigram by the planner's statistics (PostgreSQL; 0 when not listed)."""
-    grams = trigrams(pattern)
-    if not grams:
-        return 0.0
-    if connection.vendor == "sqlite":  # the pattern itself, tested on the sample (a few hundred µs)
+def common_everywhere(pattern: str) -> bool:
+    """Whether `pattern` is in a good share (DENSE) of all documents: then any scope's own
+    documents, newest first, hold a page of matches after a few hundred, and the index would read
+    posting lists of most of the table to say the same."""
+    if connection.vendor == "sqlite":
         _sqlite_frequencies()
-        _at, _frequencies, total, sample = _sqlite_frequencies_cache
-        sample = sample[:ESTIMATE_SAMPLE]
-        return sum(pattern in hay for hay in sample) / max(len(sample), 1) * total
+        sample = _sqlite_frequencies_cache[3][:ESTIMATE_SAMPLE]
+        return bool(sample) and sum(pattern in hay for hay in sample) >= DENSE * len(sample)
     with connection.cursor() as cursor:
-        _grams, frequency = _rarest_trigrams(cursor, pattern)
-        documents, floor = _document_count(cursor), _floor(cursor)
-    return frequency * documents if frequency > floor else 0.0
+        return _rarest_trigrams(cursor, pattern)[1] >= DENSE
 
 
-def _fts_query(pattern: str) -> tuple[str, bool]:
-    """The FTS5 query for `pattern`, and whether its rows need the instr re-check."""
+def _fts_query(pattern: str, scope: list[str] | None = None) -> tuple[str, bool]:
+    """The FTS5 query for `pattern` (in the text column; within the scope tokens when given), and
+    whether its rows need the instr re-check."""
     grams = trigrams(pattern)
     if len(grams) <= RAREST + 2:
-        return _fts_phrase(pattern), False
-    frequencies = _sqlite_frequencies()
-    ranked = sorted(grams, key=lambda gram: frequencies.get(gram, 0))
-    chosen = ranked[:RAREST] + [gram for gram in ranked[RAREST:] if "|" in gram][:2]
-    return " AND ".join(_fts_phrase(gram) for gram in chosen), True
+        query, recheck = _fts_phrase(pattern), False
+    else:
+        frequencies = _sqlite_frequencies()
+        ranked = sorted(grams, key=lambda gram: frequencies.get(gram, 0))
+        chosen = ranked[:RAREST] + [gram for gram in ranked[RAREST:] if "|" in gram][:2]
+        query, recheck = " AND ".join(_fts_phrase(gram) for gram in chosen), True
+    match = f"hay : ({query})"
+    if scope is not None:
+        match += " AND scope : (" + " OR ".join(_fts_phrase(token) for token in scope) + ")"
+    return match, recheck
 
 
-def _fts_ids(pattern: str, *, before: int | None, count: int) -> list[int]:
-    match, recheck = _fts_query(pattern)
+def _fts_ids(pattern: str, *, before: int | None, count: int, scope: list[str] | None = None) -> list[int]:
+    match, recheck = _fts_query(pattern, scope)
     order = " AND f.rowid < %s ORDER BY f.rowid DESC" if before is not None else ""
     if recheck:
         return _fetch("SELECT f.rowid FROM search_fts f JOIN search_document d ON d.customer_id = f.rowid "
@@ -86,17 +87,27 @@ def _fts_ids(pattern: str, *, before: int | None, count: int) -> list[int]:
                   [match, *([before] if before is not None else []), count])
 
 
+def _pg_contains(grams: list[str], scope: list[str] | None) -> tuple[str, list]:
+    """The GIN condition: every trigram, and (when scoped) one of the scope tokens beside them —
+    one index scan per token, each intersecting the posting lists inside the index."""
+    if scope is None:
+        return f"{PG_INDEXED} @> %s::text[]", [grams]
+    return "(" + " OR ".join(f"{PG_INDEXED} @> %s::text[]" for _token in scope) + ")", [
+        [*grams, token] for token in scope]
+
+
 def _rows(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-def trigram_candidates(pattern: str, count: int) -> list[int] | None:
-    """Up to `count` ids of documents containing `pattern`, in no order; None when the index
-    says the pattern is too common to ask it (PostgreSQL's statistics)."""
+def trigram_candidates(pattern: str, count: int, scope: list[str] | None = None) -> list[int] | None:
+    """Up to `count` ids of documents containing `pattern` (and holding one of the `scope`
+    tokens), in no order; None when the index says the pattern is too common to ask it
+    (PostgreSQL's statistics)."""
     if connection.vendor == "sqlite":
-        return _fts_ids(pattern, before=None, count=count)
+        return _fts_ids(pattern, before=None, count=count, scope=scope)
     with connection.cursor() as cursor:
         grams, frequency = _rarest_trigrams(cursor, pattern)
         documents, floor = _document_count(cursor), _floor(cursor)
@@ -105,27 +116,30 @@ def trigram_candidates(pattern: str, count: int) -> list[int] | None:
     # treated as common (the caller walks newest first) without asking.
     # (Only a trigram the statistics list has a known frequency; the others are rarer than all
     # listed ones, often far rarer, and are asked of the index.)
-    if frequency >= DENSE or (frequency > floor and frequency * documents > count):
+    if scope is None and (frequency >= DENSE or (frequency > floor and frequency * documents > count)):
         return None
-    return _fetch("SELECT customer_id FROM search_document WHERE kehu_trigrams(hay) @> %s::text[] "
-                  "AND strpos(hay, %s) > 0 LIMIT %s", [grams, pattern, count])
+    condition, params = _pg_contains(grams, scope)
+    return _fetch(f"SELECT customer_id FROM search_document WHERE {condition} AND strpos(hay, %s) > 0 LIMIT %s",
+                  [*params, pattern, count])
 
 
-def index_newest_first(pattern: str, before: int, count: int) -> list[int]:
-    """Ids of documents containing `pattern`, below `before`, newest first."""
+def index_newest_first(pattern: str, before: int, count: int, scope: list[str] | None = None) -> list[int]:
+    """Ids of documents containing `pattern` (and holding one of the `scope` tokens), below
+    `before`, newest first."""
     if connection.vendor == "sqlite":
-        return _fts_ids(pattern, before=before, count=count)
+        return _fts_ids(pattern, before=before, count=count, scope=scope)
     with connection.cursor() as cursor:
         grams, frequency = _rarest_trigrams(cursor, pattern)
-    if frequency >= DENSE:
+    if frequency >= DENSE and scope is None:
         # Every trigram is in a good share of all documents: walking newest first and testing
         # each finds `count` matches after a few hundred rows, where the GIN index would read
         # posting lists of most of the table.
         return _fetch("SELECT customer_id FROM search_document WHERE strpos(hay, %s) > 0 AND customer_id < %s "
                       "ORDER BY customer_id DESC LIMIT %s", [pattern, before, count])
-    return _fetch("SELECT customer_id FROM search_document WHERE kehu_trigrams(hay) @> %s::text[] "
+    condition, params = _pg_contains(grams, scope)
+    return _fetch(f"SELECT customer_id FROM search_document WHERE {condition} "
                   "AND strpos(hay, %s) > 0 AND customer_id < %s ORDER BY customer_id DESC LIMIT %s",
-                  [grams, pattern, before, count])
+                  [*params, pattern, before, count])
 
 
 # PostgreSQL: which trigrams are common, from the statistics ANALYZE keeps for the GIN index's

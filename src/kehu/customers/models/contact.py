@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Preference(models.TextChoices):
@@ -29,7 +30,7 @@ class ContactMethodKind(models.TextChoices):
 
 class Contact(models.Model):
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)  # 姓名, not a company's 名称
     title = models.CharField(_("title"), max_length=100)
     department = models.CharField(_("department"), max_length=100, blank=True)
     wechat = models.CharField(_("WeChat"), max_length=100, blank=True)

@@ -3,9 +3,10 @@ from django.db import migrations, models
 
 
 def install(apps, schema_editor):
-    from kehu.search.ddl import ensure
+    from kehu.search.ddl import ensure, has_scope_column
 
-    ensure(schema_editor.connection)
+    if has_scope_column(schema_editor.connection):
+        ensure(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):

@@ -9,6 +9,8 @@ def install(apps, schema_editor):
     from kehu.search import ddl
 
     connection = schema_editor.connection
+    if not ddl.has_scope_column(connection):
+        return  # 0003 installs the key table with everything else
     ddl.ensure(connection)  # PostgreSQL: also the new kehu_fold(); SQLite's is registered per connection
     ddl.refresh_documents(connection)
 
