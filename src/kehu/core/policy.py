@@ -177,9 +177,11 @@ def _user_of(user):
 
 # --- row-level scope ------------------------------------------------------------------------
 
-def customer_scope(user, *, prefix: str = "") -> Q | None:
+def customer_scope(user, *, prefix: str = "", union: bool = True) -> Q | None:
     """The filter of customers `user` may see; None means all of them. With `prefix`
-    (e.g. "customer__") it filters rows that point at a customer."""
+    (e.g. "customer__") it filters rows that point at a customer. `union=False` joins several
+    branches with OR instead: the same rows, in the shape that suits checking a handful of given
+    ids (the search's candidates), where the union would be read whole for each check."""
     from kehu.customers.models import Customer, CustomerCollaborator
 
     access = access_for(user)
@@ -205,6 +207,11 @@ def customer_scope(user, *, prefix: str = "") -> Q | None:
         return Q(pk__in=[])
     if len(branches) == 1:
         return branches[0][0]
+    if not union:
+        either = Q()
+        for branch, _subquery in branches:
+            either |= branch
+        return either
     # Several branches: one `id IN (… UNION ALL …)` rather than an OR. The database reads the
     # ids from the branches' indexes and walks them in key order, so a page sorted by id stops
     # after its rows; an OR of an owner test and a link test makes it fetch and sort them all.

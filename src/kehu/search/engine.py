@@ -112,9 +112,15 @@ def search_customer_ids(user, text, *, limit: int = 20, base: QuerySet | None = 
         queryset = base if scope is None else base.filter(scope)
     if base is not None and queryset.order_by().values("pk")[:SCAN_THRESHOLD].count() < SCAN_THRESHOLD:
         return _scan(queryset, patterns(query), limit)
-    search = _run(_Search(queryset, _branches(access) if base is None and scope is not None else None, limit), query)
+    # Candidates are checked against the same policy in its OR shape (a few given ids each time).
+    from kehu.customers.models import Customer
+
+    check = queryset if scope is None else (base if base is not None else Customer.objects.alive()).filter(
+        customer_scope(access, union=False))
+    branches = _branches(access) if base is None and scope is not None else None
+    search = _run(_Search(queryset, branches, limit, check), query)
     if not search.verified():  # the policy changed shape under us: ask the queryset for everything
-        search = _run(_Search(queryset, None, limit), query)
+        search = _run(_Search(queryset, None, limit, check), query)
     return search.found
 
 
@@ -162,8 +168,8 @@ def _in(values) -> str:
 
 
 class _Search:
-    def __init__(self, queryset: QuerySet, branches: Branches | None, limit: int):
-        self.queryset, self.branches, self.limit = queryset, branches, limit
+    def __init__(self, queryset: QuerySet, branches: Branches | None, limit: int, check: QuerySet):
+        self.queryset, self.branches, self.limit, self.check = queryset, branches, limit, check
         self.found: list[int] = []
         self.seen: set[int] = set()
         self._scope_ids: set[int] | None | bool = False  # False: not read yet; None: too many
@@ -176,7 +182,9 @@ class _Search:
         """Keep, in order, the ids in scope, until the page is full. With the scope's ids read
         (a rep's), membership is a set lookup; otherwise batches are checked against the queryset."""
         ids = [pk for pk in ids_newest_first if pk not in self.seen]
-        in_scope = self._scope()
+        # The scope's ids when a walk of the scope has read them already; not read for this alone
+        # (a rep's few thousand ids cost more than asking the queryset about a page of candidates).
+        in_scope = self._scope_ids if isinstance(self._scope_ids, set) else None
         if in_scope is not None:
             for pk in ids:
                 if pk in in_scope:
@@ -188,7 +196,7 @@ class _Search:
         start, batch = 0, max(FIRST_BATCH, (self.limit - len(self.found)) * 2)
         while start < len(ids) and not self.full:
             chunk = ids[start:start + batch]
-            keep = set(self.queryset.filter(pk__in=chunk).values_list("id", flat=True))
+            keep = set(self.check.filter(pk__in=chunk).values_list("id", flat=True))
             for pk in chunk:
                 if pk in keep:
                     self.seen.add(pk)
@@ -199,9 +207,9 @@ class _Search:
 
     def verified(self) -> bool:
         """The final check of what the scope's own indexes let through, against the queryset."""
-        if not self.found or self._scope() is None:  # without the shortcut, every id was checked
+        if not self.found or not isinstance(self._scope_ids, set):  # no shortcut: every id was checked
             return True
-        return set(self.queryset.filter(pk__in=self.found).values_list("id", flat=True)) == set(self.found)
+        return set(self.check.filter(pk__in=self.found).values_list("id", flat=True)) == set(self.found)
 
     def _walk(self, pattern: str) -> None:
         """Newest first through the customers in scope, testing each document."""
@@ -267,8 +275,10 @@ class _Search:
     # --- substrings: the trigram index -----------------------------------------------------------
     def substring(self, pattern: str) -> None:
         if self.branches is not None:
-            if common_everywhere(pattern):
-                self._walk(pattern)  # any scope's newest documents hold a page of matches
+            # PostgreSQL's GIN index reads a common trigram's whole posting list; any scope's
+            # newest documents hold a page of such a pattern. FTS5 walks both lists newest first.
+            if connection.vendor != "sqlite" and common_everywhere(pattern):
+                self._walk(pattern)
             else:
                 self._walk_index(pattern, self.branches.tokens())
             return
