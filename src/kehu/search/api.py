@@ -9,6 +9,7 @@ from ninja import Field, Router
 from kehu.core.policy import access_for
 from kehu.core.schemas import ERRORS, Limit, Page, parse_fields
 from kehu.customers.models import Customer
+from kehu.customers.api.customers import with_related
 from kehu.customers.schemas import CUSTOMER_FIELDS, LIST_DEFAULT_FIELDS, CustomerOut, customer_out
 from kehu.search import search_customer_ids
 
@@ -20,12 +21,8 @@ def search(request, q: Annotated[str, Field(max_length=200)], limit: Limit = 20,
     """Customers by name, short name, 拼音 or initials, contact name, phone digits (4 or more),
     e-mail, customer number or credit code; exact matches first, then prefixes, then substrings."""
     wanted = parse_fields(fields, CUSTOMER_FIELDS) or set(LIST_DEFAULT_FIELDS)
-    ids = search_customer_ids(request.auth, q, limit=limit)
-    queryset = Customer.objects.filter(pk__in=ids).select_related("industry")
-    if "tags" in wanted:
-        queryset = queryset.prefetch_related("tags")
-    if "contacts" in wanted:
-        queryset = queryset.prefetch_related("contacts__methods")
+    access = access_for(request.auth)  # one per request: led teams and the scope's shape read once
+    ids = search_customer_ids(access, q, limit=limit)
+    queryset = with_related(Customer.objects.filter(pk__in=ids), wanted, contacts="contacts" in wanted)
     rows = queryset.in_bulk()
-    access = access_for(request.auth)
     return {"items": [customer_out(access, rows[pk], wanted) for pk in ids if pk in rows], "next_cursor": None}

@@ -49,7 +49,9 @@ def _tag_names() -> RawSQL:
         f' WHERE ct."{customer_column}" = "{Customer._meta.db_table}"."id")', (), output_field=TextField())
 
 
-def _with_related(queryset, fields: set[str] | None, *, contacts: bool):
+def with_related(queryset, fields: set[str] | None, *, contacts: bool):
+    """What customer_out() reads beside the row, for these fields: the industry, the tag names
+    (in the row's own query), contacts and their methods."""
     queryset = queryset.select_related("industry")
     if fields is None or "tags" in fields:
         queryset = queryset.annotate(tag_names=_tag_names())
@@ -63,7 +65,7 @@ def _out(request, customer, fields=None, *, with_contacts=True):
 
 
 def _reload(request, customer_id: int, *, include_deleted: bool = False):
-    queryset = _with_related(visible_customers(request.auth, include_deleted=include_deleted), None, contacts=True)
+    queryset = with_related(visible_customers(request.auth, include_deleted=include_deleted), None, contacts=True)
     found = queryset.filter(pk=customer_id).first()
     if found is None:
         raise NotFound(customer_id)
@@ -85,20 +87,20 @@ def list_customers(
     (exact, then prefix, then substring; see /search) within the filters, in rank order."""
     wanted = parse_fields(fields, CUSTOMER_FIELDS)
     filters = parse_filters(request.GET)
-    base = apply_filters(visible_customers(request.auth), filters)
+    access = access_for(request.auth)  # one per request: led teams and the scope's shape read once
+    base = apply_filters(visible_customers(access), filters)
     shown = wanted if wanted is not None else set(LIST_DEFAULT_FIELDS)
     contacts = "contacts" in shown
     if q:
         from kehu.search import search_customer_ids
 
-        ids = search_customer_ids(request.auth, q, limit=limit, base=base)
-        rows = _with_related(Customer.objects.filter(pk__in=ids), shown, contacts=contacts).in_bulk()
+        ids = search_customer_ids(access, q, limit=limit, base=base)
+        rows = with_related(Customer.objects.filter(pk__in=ids), shown, contacts=contacts).in_bulk()
         items, next_cursor = [rows[pk] for pk in ids if pk in rows], None
     else:
-        page = paginate(_with_related(base, shown, contacts=contacts), sort=sort, cursor=cursor, limit=limit,
-                        user=request.auth, filtered=filters != CustomerFilters())
+        page = paginate(with_related(base, shown, contacts=contacts), sort=sort, cursor=cursor, limit=limit,
+                        user=access, filtered=filters != CustomerFilters())
         items, next_cursor = page.items, page.next_cursor
-    access = access_for(request.auth)
     return {"items": [customer_out(access, c, shown) for c in items], "next_cursor": next_cursor}
 
 
