@@ -75,9 +75,11 @@ TEMPLATES = [
 
 def _database() -> dict:
     url = envstr("DATABASE_URL", f"sqlite:///{DATA_DIR / 'kehu.sqlite3'}")
+    # Connections are kept between requests (each gunicorn worker is one thread), on SQLite too:
+    # opening one there parses the whole schema and starts with an empty page cache, which cost a
+    # customer read over HTTP 3–4 ms of its 11 (BENCHMARKS.md, issue 4).
     config = dj_database_url.parse(url, conn_max_age=envint("DB_CONN_MAX_AGE", 60))
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {
             # IMMEDIATE takes the write lock at BEGIN, so two writers queue
             # instead of failing half-way with "database is locked".

@@ -147,6 +147,9 @@ def _plans(monkeypatch):
     yield "common everywhere"
     monkeypatch.setattr(engine, "common_everywhere", lambda pattern: False)  # scoped: the scope tokens in the index
     yield "rare: scoped index"
+    monkeypatch.setattr(engine, "scope_share", lambda tokens: 1.0)  # a scope as big as everyone's
+    yield "dense scope: searched like everyone's, candidates checked"
+    monkeypatch.setattr(engine, "scope_share", lambda tokens: 0.0)
     monkeypatch.setattr(engine, "SMALL_SCOPE", 0)  # the scope is never read whole
     yield "big scope"
 

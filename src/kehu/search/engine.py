@@ -37,7 +37,7 @@ from kehu.core.policy import access_for, customer_scope, visible_customers
 from kehu.core.validators import normalise_text, phone_digits
 from kehu.search.ddl import SCOPE_OWNER, SCOPE_TEAM, fold, scope_token
 from kehu.search.keytable import TOP
-from kehu.search.trigram import common_everywhere, index_newest_first, trigram_candidates
+from kehu.search.trigram import common_everywhere, index_newest_first, scope_share, trigram_candidates
 
 MAX_LIMIT = 200
 MAX_QUERY = 100
@@ -52,6 +52,8 @@ FIRST_LOOK = 256
 FIRST_BATCH = 64
 MAX_BATCH = 4096
 BIGGEST_ID = 2**63 - 1
+# A scope holding this share of all documents or more is searched like everyone's (PostgreSQL).
+DENSE_SCOPE = 0.2
 _PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]+$")
 
 
@@ -274,13 +276,17 @@ class _Search:
 
     # --- substrings: the trigram index -----------------------------------------------------------
     def substring(self, pattern: str) -> None:
-        if self.branches is not None:
+        tokens = self.branches.tokens() if self.branches is not None else None
+        # A scope holding a good share of all documents (a big team on PostgreSQL, by the index's
+        # statistics) is searched like everyone's, each candidate checked: GIN would read the
+        # team token's posting list, longer than the pattern's.
+        if tokens is not None and not (tokens and scope_share(tokens) >= DENSE_SCOPE):
             # PostgreSQL's GIN index reads a common trigram's whole posting list; any scope's
             # newest documents hold a page of such a pattern. FTS5 walks both lists newest first.
             if connection.vendor != "sqlite" and common_everywhere(pattern):
                 self._walk(pattern)
             else:
-                self._walk_index(pattern, self.branches.tokens())
+                self._walk_index(pattern, tokens)
             return
         if connection.vendor == "sqlite":
             # Everyone's: FTS5 walks its posting lists newest first and stops after about a page.

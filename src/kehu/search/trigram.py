@@ -59,6 +59,16 @@ def common_everywhere(pattern: str) -> bool:
         return _rarest_trigrams(cursor, pattern)[1] >= DENSE
 
 
+def scope_share(tokens: list[str]) -> float:
+    """About what share of all documents these scope tokens hold, from PostgreSQL's statistics
+    of the index expression (0 when a token is not among the common elements, and on SQLite)."""
+    if connection.vendor == "sqlite":
+        return 0.0
+    with connection.cursor() as cursor:
+        frequencies = _trigram_frequencies(cursor)
+    return sum(frequencies.get(token, 0.0) for token in tokens)
+
+
 def _fts_query(pattern: str, scope: list[str] | None = None) -> tuple[str, bool]:
     """The FTS5 query for `pattern` (in the text column; within the scope tokens when given), and
     whether its rows need the instr re-check."""

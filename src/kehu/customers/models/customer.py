@@ -233,6 +233,8 @@ class Customer(models.Model):
             # "My customers due for contact" (R15), on every rep's home page.
             models.Index(fields=["owner", "next_follow_up_at", "id"], condition=ALIVE, name="cust_owner_follow_up"),
             models.Index(fields=["owner", "-updated_at", "-id"], condition=ALIVE, name="cust_owner_updated"),
+            # A rep's own customers by name (the list's A–Z): read in order instead of sorting the book.
+            models.Index(fields=["owner", "name", "id"], condition=ALIVE, name="cust_owner_name"),
             models.Index(fields=["team", "-updated_at", "-id"], condition=ALIVE, name="cust_team_updated"),
             models.Index(fields=["team", "-pool_entered_at"], condition=ALIVE & Q(pool_entered_at__isnull=False),
                          name="cust_pool"),
