@@ -148,6 +148,24 @@ def test_a_filter_the_team_has_none_of_is_answered_without_walking_the_team(book
     assert walk(manager, "province=广东", limit=2) == sorted(south, reverse=True)
 
 
+def test_one_stage_newest_first_is_read_from_the_scopes_stage_index(book, manager, monkeypatch):
+    """(team, stage, -id) holds one stage's rows newest first: no walk (the pipeline's columns);
+    two stages, or a stage with another filter, are walked."""
+    import kehu.customers.queries as queries
+    from kehu.customers.queries import CustomerFilters, id_order_served
+
+    monkeypatch.setattr(queries, "FEW", 5)  # the team is big
+    assert id_order_served(CustomerFilters(stage=["intent"]))
+    assert not id_order_served(CustomerFilters(stage=["intent", "deal"]))
+    assert not id_order_served(CustomerFilters(stage=["intent"], province="广东"))
+    assert not id_order_served(CustomerFilters())
+    assert queries.list_plan(manager, "id", filtered=True, served=True) == queries.DIRECT
+    assert queries.list_plan(manager, "id", filtered=True) == queries.MANY
+    for stage in ("potential", "intent"):
+        expected = list(Customer.objects.filter(team=manager.team, stage=stage).order_by("-id").values_list("pk", flat=True))
+        assert walk(manager, f"stage={stage}") == expected
+
+
 def test_a_rep_with_a_big_book_is_walked_on_sqlite(book, rep, monkeypatch):
     """SQLite sorts a rep's whole book for a page; past FEW customers it is walked like a team.
     PostgreSQL, which knows the owner's share, is left to plan the direct query."""

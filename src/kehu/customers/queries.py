@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
@@ -361,18 +361,20 @@ def _nullable_rows(queryset: QuerySet, column: str, descending: bool, cursor: tu
 
 
 def paginate(queryset: QuerySet, *, sort: str = "-id", cursor: str | None = None, limit: int = 50,
-             user: Any = _ANYONE, filtered: bool = False) -> Page:
+             user: Any = _ANYONE, filters: CustomerFilters | None = None) -> Page:
     """A page of `queryset`. Pass `user` (the one whose visible_customers the queryset starts
     from): it refuses sorts by confidential amounts to those who may not see them all
     (check_sort_allowed), and reads a small scope (one rep's customers) through its own index and
-    lets the database sort it, instead of counting the rows first (list_plan). `filtered`: the
-    queryset has list filters beyond the user's scope (newest first is then counted and walked
-    like the other sorts, as the database would otherwise sort all a filter's rows)."""
+    lets the database sort it, instead of counting the rows first (list_plan). `filters`: the
+    list filters applied to the queryset beyond the user's scope (newest first is then walked like
+    the other sorts, as the database would otherwise sort all a filter's rows, unless an index of
+    the scope serves them in order)."""
     column, descending = parse_sort(sort)
     plan = DIRECT if column == "id" else ""  # callers without a user: newest first as the database plans it
     if user is not _ANYONE:
         check_sort_allowed(user, sort)
-        plan = list_plan(user, column, filtered)
+        plan = list_plan(user, column, filters is not None and filters != CustomerFilters(),
+                         served=filters is not None and id_order_served(filters))
     limit = max(1, min(int(limit), MAX_LIMIT))
     position = read_cursor(column, cursor) if cursor else None
     if column in NULLABLE:
@@ -416,7 +418,14 @@ def few_in_scope(user) -> bool:
 DIRECT, MANY = "direct", "many"
 
 
-def list_plan(user, column: str, filtered: bool = False) -> str:
+def id_order_served(filters: CustomerFilters) -> bool:
+    """Whether every scope's own index holds these filters' rows newest first: one stage (the
+    pipeline's columns, the list's most used filter) has (owner|team, stage, -id) and
+    (stage, -id)."""
+    return len(filters.stage) == 1 and replace(filters, stage=[]) == CustomerFilters()
+
+
+def list_plan(user, column: str, filtered: bool = False, *, served: bool = False) -> str:
     """How to read a page for this user's scope, decided from its shape and at most one bounded
     count of a scope index (FEW entries):
     DIRECT — the database reads the scope through its own index and sorts it (a rep owning fewer
@@ -424,7 +433,7 @@ def list_plan(user, column: str, filtered: bool = False) -> str:
     -updated_at, -id); newest first unfiltered, which every scope index holds in order);
     MANY — a big team: walk the sort index keeping the team's rows (a tenth or more of all);
     "" — walk the sort index (everyone's customers, a rep's big book, scopes of several kinds)."""
-    if _one_team_by_update(user, column) or (column == "id" and not filtered):
+    if _one_team_by_update(user, column) or (column == "id" and (not filtered or served)):
         return DIRECT
     if few_in_scope(user):
         return DIRECT
@@ -485,6 +494,5 @@ def customer_page(user, params: Mapping, *, cursor: str | None = None, limit: in
     filters = parse_filters(params)
     user = access_for(user)  # one Access for the scope and the plan: the led teams are read once
     queryset = apply_filters(visible_customers(user), filters).select_related("owner", "industry", "source_channel")
-    filtered = filters != CustomerFilters()
     return paginate(queryset, sort=params.get("sort") or "-id", cursor=cursor or params.get("cursor"), limit=limit,
-                    user=user, filtered=filtered)
+                    user=user, filters=filters)

@@ -78,7 +78,7 @@ def list_context(request) -> dict:
             customers = customers[:limit]
         else:
             page = paginate(queryset.select_related("owner", "industry"), sort=sort, cursor=params.get("cursor"),
-                            limit=PAGE_SIZE, user=access, filtered=filters != CustomerFilters())
+                            limit=PAGE_SIZE, user=access, filters=filters)
             customers, next_cursor = page.items, page.next_cursor
     except ValidationError as exc:
         errors.update(error_dict(exc))
