@@ -160,7 +160,12 @@ def apply_filters(queryset: QuerySet, filters: CustomerFilters) -> QuerySet:
         # EXISTS, not a join + DISTINCT: a join makes the database collect and de-duplicate every
         # tagged customer (90 k for a common tag at 1 M: 0.6 s) before the first page; a
         # correlated EXISTS is tested row by row along whatever index serves the page's order.
-        links = Customer.tags.through.objects.filter(customer_id=OuterRef("pk"), tag__name__in=filters.tag)
+        # The tags' ids first (a handful): each tested row then probes (customer, tag) alone
+        # instead of joining the tag table by name (a walk tests a thousand rows for a page).
+        from kehu.customers.models import Tag
+
+        tags = list(Tag.objects.filter(name__in=filters.tag).values_list("pk", flat=True))
+        links = Customer.tags.through.objects.filter(customer_id=OuterRef("pk"), tag_id__in=tags)
         queryset = queryset.filter(Exists(links))
     return queryset
 
