@@ -181,7 +181,15 @@ def main() -> None:
                      for _ in range(args.runs)]
             searches = [f"/api/v1/search?{urllib.parse.urlencode({'q': rng.choice(texts), 'limit': 20})}"
                         for _ in range(args.runs)]
-            timed(client, by_id[:20] + pages[:20] + searches[:20])  # warm-up
+            # Warm-up: requests like the measured ones (other picks), a dozen per worker of each kind,
+            # so every gunicorn worker has opened its connection and read its caches, as a server
+            # that has been up a while has; the first requests of a fresh worker are not measured.
+            warm = random.Random(args.seed + 1)
+            timed(client, [f"/api/v1/customers/{warm.choice(ids)}" for _ in range(60)]
+                  + [f"/api/v1/customers?{urllib.parse.urlencode({**warm.choice(filters), 'limit': 50})}"
+                     for _ in range(60)]
+                  + [f"/api/v1/search?{urllib.parse.urlencode({'q': warm.choice(texts), 'limit': 20})}"
+                     for _ in range(60)])
             for name, paths in (("customer by id", by_id), ("filtered list page of 50", pages), ("search", searches)):
                 before = worker_cpu_ms(server.pid)
                 times = timed(client, paths)

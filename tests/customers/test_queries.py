@@ -148,7 +148,7 @@ def test_a_filter_the_team_has_none_of_is_answered_without_walking_the_team(book
     assert walk(manager, "province=广东", limit=2) == sorted(south, reverse=True)
 
 
-def test_one_stage_newest_first_is_read_from_the_scopes_stage_index(book, manager, monkeypatch):
+def test_one_stage_newest_first_is_read_from_the_scopes_stage_index(book, manager, rep, monkeypatch):
     """(team, stage, -id) holds one stage's rows newest first: no walk (the pipeline's columns);
     two stages, or a stage with another filter, are walked."""
     import kehu.customers.queries as queries
@@ -159,6 +159,9 @@ def test_one_stage_newest_first_is_read_from_the_scopes_stage_index(book, manage
     assert not id_order_served(CustomerFilters(stage=["intent", "deal"]))
     assert not id_order_served(CustomerFilters(stage=["intent"], province="广东"))
     assert not id_order_served(CustomerFilters())
+    region = CustomerFilters(stage=["intent"], region="华南")
+    assert id_order_served(region, manager)  # (team, region, stage, -id)
+    assert not id_order_served(region, rep) and not id_order_served(region)  # no (owner, region, …) index
     assert queries.list_plan(manager, "id", filtered=True, served=True) == queries.DIRECT
     assert queries.list_plan(manager, "id", filtered=True) == queries.MANY
     for stage in ("potential", "intent"):

@@ -379,7 +379,7 @@ def paginate(queryset: QuerySet, *, sort: str = "-id", cursor: str | None = None
     if user is not _ANYONE:
         check_sort_allowed(user, sort)
         plan = list_plan(user, column, filters is not None and filters != CustomerFilters(),
-                         served=filters is not None and id_order_served(filters))
+                         served=filters is not None and id_order_served(filters, user))
     limit = max(1, min(int(limit), MAX_LIMIT))
     position = read_cursor(column, cursor) if cursor else None
     if column in NULLABLE:
@@ -423,11 +423,20 @@ def few_in_scope(user) -> bool:
 DIRECT, MANY = "direct", "many"
 
 
-def id_order_served(filters: CustomerFilters) -> bool:
-    """Whether every scope's own index holds these filters' rows newest first: one stage (the
+def id_order_served(filters: CustomerFilters, user: Any = _ANYONE) -> bool:
+    """Whether the scope's own index holds these filters' rows newest first: one stage (the
     pipeline's columns, the list's most used filter) has (owner|team, stage, -id) and
-    (stage, -id)."""
-    return len(filters.stage) == 1 and replace(filters, stage=[]) == CustomerFilters()
+    (stage, -id); a region and one stage have (team, region, stage, -id) and (region, stage, id)
+    for a lead's teams and for everyone's customers (not for a rep's own: no such index)."""
+    if len(filters.stage) != 1:
+        return False
+    if replace(filters, stage=[]) == CustomerFilters():
+        return True
+    if replace(filters, stage=[], region="") != CustomerFilters() or user is _ANYONE:
+        return False
+    access = access_for(user)
+    teams_only = bool(access.led_team_ids) and access.scope_parts() == (False, False)
+    return access.active and (access.sees_all_customers or teams_only)
 
 
 def list_plan(user, column: str, filtered: bool = False, *, served: bool = False) -> str:
