@@ -119,3 +119,27 @@ def test_every_scope_shape_selects_the_same_customers_as_the_rules(world):
         contacts = scope_related(user, Contact.objects.all()).values_list("customer_id", flat=True)
         assert set(contacts) == expected, role
     assert {elsewhere.pk, linked.pk, world.ours.pk} <= set(visible_customers(world.manager).values_list("pk", flat=True))
+
+
+def test_a_rep_with_links_sees_the_same_rows_in_every_shape_of_the_scope(world):
+    """Owned ∪ linked: `id IN (… UNION ALL …)` on SQLite, `id = ANY(ARRAY(…))` on PostgreSQL
+    (which then walks the primary key in order), the OR of the branches for checks of given ids,
+    and the deleted rows only where asked for."""
+    from kehu.customers.models import Customer
+    from kehu.customers.services import customer_soft_delete
+
+    rep = world.other_rep
+    theirs = [make_customer(rep) for _ in range(3)]
+    CustomerCollaborator.objects.create(customer=world.ours, user=rep, can_edit=False)
+    customer_soft_delete(world.manager, theirs[0].pk, version=1)
+    expected = sorted(set(Customer.objects.alive().filter(owner=rep).values_list("pk", flat=True)) | {world.ours.pk},
+                      reverse=True)
+    assert list(visible_customers(rep).order_by("-id").values_list("pk", flat=True)) == expected
+    assert sorted(Customer.objects.alive().filter(customer_scope(rep, union=False)).values_list("pk", flat=True),
+                  reverse=True) == expected
+    with_deleted = visible_customers(rep, include_deleted=True).values_list("pk", flat=True)
+    assert set(with_deleted) == set(expected) | {theirs[0].pk}
+    with CaptureQueriesContext(connection) as ctx:
+        list(visible_customers(rep).order_by("-id")[:2])
+    shape = "= ANY(ARRAY" if connection.vendor == "postgresql" else "UNION ALL"
+    assert shape in ctx.captured_queries[-1]["sql"]

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from kehu.core.errors import NotFound, PermissionDenied
@@ -177,11 +178,13 @@ def _user_of(user):
 
 # --- row-level scope ------------------------------------------------------------------------
 
-def customer_scope(user, *, prefix: str = "", union: bool = True) -> Q | None:
+def customer_scope(user, *, prefix: str = "", union: bool = True, alive: bool = False) -> Q | None:
     """The filter of customers `user` may see; None means all of them. With `prefix`
     (e.g. "customer__") it filters rows that point at a customer. `union=False` joins several
     branches with OR instead: the same rows, in the shape that suits checking a handful of given
-    ids (the search's candidates), where the union would be read whole for each check."""
+    ids (the search's candidates), where the union would be read whole for each check.
+    `alive=True`: the caller keeps live customers only, so the branches may read the partial
+    indexes of live customers (index-only on PostgreSQL) instead of every row of an owner."""
     from kehu.customers.models import Customer, CustomerCollaborator
 
     access = access_for(user)
@@ -193,13 +196,16 @@ def customer_scope(user, *, prefix: str = "", union: bool = True) -> Q | None:
     ids = f"{prefix}{'id' if prefix else 'pk'}__in"
     # Each branch: the filter alone, and the ids it selects (for the union below).
     branches: list[tuple[Q, QuerySet]] = []
+    # SQLite answers `owner_id = ?` from the plain foreign-key index (covering, for the id) and
+    # would read every row for deleted_at; PostgreSQL reads the live partial index without the heap.
+    rows = Customer.objects.alive() if alive and connection.vendor == "postgresql" else Customer.objects.all()
     if access.led_team_ids:
         led = sorted(access.led_team_ids)
         branches.append((Q(**{f"{prefix}team_id__in": led}),
-                         Customer.objects.filter(team_id__in=led).order_by().values("id")))
+                         rows.filter(team_id__in=led).order_by().values("id")))
     if owns:
         branches.append((Q(**{f"{prefix}owner_id": access.pk}),
-                         Customer.objects.filter(owner_id=access.pk).order_by().values("id")))
+                         rows.filter(owner_id=access.pk).order_by().values("id")))
     if links:
         linked = CustomerCollaborator.objects.filter(user_id=access.pk).order_by().values("customer_id")
         branches.append((Q(**{ids: linked}), linked))
@@ -216,7 +222,41 @@ def customer_scope(user, *, prefix: str = "", union: bool = True) -> Q | None:
     # ids from the branches' indexes and walks them in key order, so a page sorted by id stops
     # after its rows; an OR of an owner test and a link test makes it fetch and sort them all.
     first, *rest = [subquery for _, subquery in branches]
-    return Q(**{ids: first.union(*rest, all=True)})
+    union = first.union(*rest, all=True)
+    if not prefix and connection.vendor == "postgresql":
+        # `id = ANY(ARRAY(…))`: PostgreSQL then walks the primary key in order probing the array
+        # and stops after a page; with `id IN (…)` it joined and sorted every row of the union
+        # (a rep with links, 3.5 k customers: 23 ms for a page of 51 against ~2).
+        return Q(_IdInArray(F("pk"), Subquery(union)))
+    return Q(**{ids: union})
+
+
+class _IdInArray(Expression):
+    """`<column> = ANY(ARRAY(<subquery>))` as a filter (PostgreSQL)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, column, subquery):
+        super().__init__()
+        self.column, self.subquery = column, subquery
+
+    def get_source_expressions(self):
+        return [self.column, self.subquery]
+
+    def set_source_expressions(self, expressions):
+        self.column, self.subquery = expressions
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        copy = self.copy()
+        copy.column = self.column.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        copy.subquery = self.subquery.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        return copy
+
+    def as_sql(self, compiler, connection):
+        column_sql, column_params = compiler.compile(self.column)
+        subquery_sql, subquery_params = compiler.compile(self.subquery)
+        return f"{column_sql} = ANY(ARRAY{subquery_sql})", [*column_params, *subquery_params]
 
 
 def collaborating(user) -> Exists:
@@ -235,7 +275,7 @@ def visible_customers(user, *, include_deleted: bool = False) -> QuerySet:
         return queryset
     if not access.active:
         return queryset.none()
-    scope = customer_scope(access)
+    scope = customer_scope(access, alive=not include_deleted)
     return queryset if scope is None else queryset.filter(scope)
 
 
