@@ -342,8 +342,29 @@ def _ordered_rows(queryset: QuerySet, column: str, descending: bool, position: t
         matching = queryset.filter(where or Q())
         if position is not None:
             matching = matching.filter(_after(column, descending, *position))
-        return list(matching.order_by(_order(column, descending), _order("id", descending))[:count])
+        return _page_by_ids(matching.order_by(_order(column, descending), _order("id", descending)), count)
     return rows_in_order(queryset, column, descending=descending, count=count, position=position, where=where)
+
+
+def _page_by_ids(ordered: QuerySet, count: int) -> list:
+    """The first `count` rows of an ordered queryset. On PostgreSQL their ids first (the scope,
+    the filters and the order alone), then the rows with what the caller joins to them: asked in
+    one query, PostgreSQL joined the related tables to every row of a rep's scope before sorting
+    (it cannot estimate `id = ANY(ARRAY(…))`, the policy's shape for several branches, and took
+    it for ten rows): 29 ms against 11 for a page of 51. SQLite plans the one query well."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        return list(ordered[:count])
+    ids = list(ordered.values_list("pk", flat=True)[:count])
+    if not ids:
+        return []
+    # The rows by id alone (the scope and filters chose them just now), with the caller's joins
+    # and annotations (the API's tag names).
+    rows = ordered.model._default_manager.filter(pk__in=ids).select_related(*_related(ordered)).annotate(
+        **{name: expression for name, expression in ordered.query.annotations.items()})
+    found = rows.in_bulk()
+    return [found[pk] for pk in ids if pk in found]
 
 
 def _nullable_rows(queryset: QuerySet, column: str, descending: bool, cursor: tuple | None, count: int,
@@ -389,7 +410,7 @@ def paginate(queryset: QuerySet, *, sort: str = "-id", cursor: str | None = None
             queryset = queryset.filter(_after(column, descending, *position))
         # Plain ASC/DESC: PostgreSQL walks a (…, -id) index backwards only for an exact match, and
         # `id DESC NULLS LAST` is not one (DESC means NULLS FIRST there).
-        rows = list(queryset.order_by(_order("id", descending))[: limit + 1])
+        rows = _page_by_ids(queryset.order_by(_order("id", descending)), limit + 1)
     elif column == "id" and plan == MANY:
         # A big team, filtered, newest first: walk the team's own (team, -id) index and test the
         # filters by id; the database would pick the filter's index and sort all it matches.
