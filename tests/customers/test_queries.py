@@ -169,17 +169,23 @@ def test_one_stage_newest_first_is_read_from_the_scopes_stage_index(book, manage
         assert walk(manager, f"stage={stage}") == expected
 
 
-def test_a_rep_with_a_big_book_is_walked_on_sqlite(book, rep, monkeypatch):
-    """SQLite sorts a rep's whole book for a page; past FEW customers it is walked like a team.
-    PostgreSQL, which knows the owner's share, is left to plan the direct query."""
+def test_a_rep_with_a_big_book_is_walked_on_sqlite_where_no_owner_index_holds_the_order(book, rep, monkeypatch):
+    """SQLite sorts a rep's whole book for a page sorted by a column without an (owner, column)
+    index; past FEW customers that is walked like a team. Orders an owner index holds (newest,
+    name, next follow-up, last change) and their filters stay direct; PostgreSQL, which knows the
+    owner's share, plans the direct query itself."""
     from django.db import connection
 
     import kehu.customers.queries as queries
 
-    assert queries.few_in_scope(rep) is True  # 6 customers
+    assert queries.few_in_scope(rep, "created_at") is True  # 6 customers
     monkeypatch.setattr(queries, "FEW", 6)
-    assert queries.few_in_scope(rep) is (connection.vendor != "sqlite")
-    assert queries.list_plan(rep, "name") == (queries.DIRECT if connection.vendor != "sqlite" else "")
+    sqlite = connection.vendor == "sqlite"
+    assert queries.few_in_scope(rep, "created_at") is not sqlite
+    assert queries.list_plan(rep, "created_at") == ("" if sqlite else queries.DIRECT)
+    for column in ("id", "name", "next_follow_up_at", "updated_at"):
+        assert queries.list_plan(rep, column, filtered=True) == queries.DIRECT, column
+    assert walk(rep, "sort=-created_at") == [c.pk for c in Customer.objects.filter(owner=rep).order_by("-created_at", "-id")]
     assert walk(rep, "sort=name") == [c.pk for c in Customer.objects.filter(owner=rep).order_by("name", "id")]
 
 
