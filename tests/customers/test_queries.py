@@ -238,3 +238,35 @@ def test_tag_filter_lists_each_tagged_customer_once_in_every_order(book, manager
         assert len(seen) == len(set(seen)) and set(seen) == either, sort
     assert set(walk(manager, "tag=价格敏感")) == {c.pk for i, c in enumerate(book) if i % 2}
     assert walk(manager, "tag=没有这个标签") == []
+
+
+def test_rows_found_sparse_keep_the_callers_joins_and_annotations(book, manager, monkeypatch):
+    """The counted-and-sorted path of a walk returns the rows as the caller built them (the API
+    reads tag names from an annotation; without it each row would ask for its tags)."""
+    from django.db.models import Value
+
+    import kehu.customers.queries as queries
+    from kehu.core.policy import visible_customers
+    from kehu.customers.queries import paginate, parse_filters
+
+    monkeypatch.setattr(queries, "FEW", 1)
+    monkeypatch.setattr(queries, "FIRST_BATCH", 1)
+    monkeypatch.setattr(queries, "PROBE_AFTER", 1)
+    fetched = []
+    real = queries._rows_by_id
+    monkeypatch.setattr(queries, "_rows_by_id", lambda qs, ids: fetched.append(ids) or real(qs, ids))
+    filters = parse_filters(QueryDict("province=广东&industry=36"))
+    base = queries.apply_filters(visible_customers(manager), filters).annotate(marker=Value(7))
+    seen, cursor = [], None
+    while True:
+        page = paginate(base.select_related("owner"), sort="-created_at", cursor=cursor, limit=1, user=manager,
+                        filters=filters)
+        seen += page.items
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    expected = list(Customer.objects.filter(team=manager.team, province="广东", industry__code="36")
+                    .order_by("-created_at", "-id").values_list("pk", flat=True))
+    assert [c.pk for c in seen] == expected and expected
+    assert fetched  # the sparse rows were counted and fetched by id
+    assert all(c.marker == 7 for c in seen)

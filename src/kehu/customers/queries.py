@@ -281,8 +281,8 @@ def rows_in_order(queryset: QuerySet, column: str, *, descending: bool = False, 
     first batch or two. When the first PROBE_AFTER entries give under a tenth of a page the rows
     are sparse along the index: they are counted (at most SPARSE) and, if fewer, fetched by id and
     sorted (a lead's region their team has no customer in: nothing to walk for). Not sooner: the
-    count of a common tag costs 0.1 s on PostgreSQL, a batch or two of the walk a few ms. `many=True` never counts
-    (the caller knows there are many and the count would be dear).
+    count of a common tag costs 0.1 s on PostgreSQL, a batch or two of the walk a few ms.
+    `many=True` never counts (the caller knows there are many and the count would be dear).
     """
     where = where or Q()
     matching = queryset.filter(where)
@@ -300,8 +300,7 @@ def rows_in_order(queryset: QuerySet, column: str, *, descending: bool = False, 
             after = matching.filter(_after(column, descending, *position))
             ids = list(after.order_by().values_list("pk", flat=True)[:SPARSE])
             if len(ids) < SPARSE:
-                rest = list(after.model._default_manager.filter(pk__in=ids).select_related(
-                    *_related(queryset)).order_by(*ordering)[: count - len(found)]) if ids else []
+                rest = list(_rows_by_id(queryset, ids).order_by(*ordering)[: count - len(found)]) if ids else []
                 break
         if walked >= WALK_LIMIT:
             # The rows are sparse along this index (a filter matching few of a big team, or
@@ -357,14 +356,15 @@ def _page_by_ids(ordered: QuerySet, count: int) -> list:
     if connection.vendor == "sqlite":
         return list(ordered[:count])
     ids = list(ordered.values_list("pk", flat=True)[:count])
-    if not ids:
-        return []
-    # The rows by id alone (the scope and filters chose them just now), with the caller's joins
-    # and annotations (the API's tag names).
-    rows = ordered.model._default_manager.filter(pk__in=ids).select_related(*_related(ordered)).annotate(
-        **{name: expression for name, expression in ordered.query.annotations.items()})
-    found = rows.in_bulk()
+    found = _rows_by_id(ordered, ids).in_bulk() if ids else {}
     return [found[pk] for pk in ids if pk in found]
+
+
+def _rows_by_id(queryset: QuerySet, ids: list[int]) -> QuerySet:
+    """The rows with these ids (which `queryset` chose just now) with its joins and annotations
+    (the API's tag names), by id alone: the scope and filters are not asked again."""
+    return queryset.model._default_manager.filter(pk__in=ids).select_related(*_related(queryset)).annotate(
+        **queryset.query.annotations)
 
 
 def _nullable_rows(queryset: QuerySet, column: str, descending: bool, cursor: tuple | None, count: int,

@@ -182,7 +182,7 @@ class _Search:
 
     def _take(self, ids_newest_first: list[int]) -> None:
         """Keep, in order, the ids in scope, until the page is full. With the scope's ids read
-        (a rep's), membership is a set lookup; otherwise batches are checked against the queryset."""
+        (a rep's), membership is a set lookup; otherwise batches are checked against the policy."""
         ids = [pk for pk in ids_newest_first if pk not in self.seen]
         # The scope's ids when a walk of the scope has read them already; not read for this alone
         # (a rep's few thousand ids cost more than asking the queryset about a page of candidates).
@@ -334,10 +334,10 @@ class _Search:
         theirs. A collaborator's linked documents (few) are read once and merged in id order."""
         linked = sorted(self._linked_documents(pattern), reverse=True) \
             if tokens is not None and self.branches.linked_by else []
-        scope = tokens if tokens else None
         before, batch = BIGGEST_ID, max(FIRST_BATCH, self.limit * 2)
         while not self.full:
-            ids = index_newest_first(pattern, before, batch, scope) if tokens is None or tokens else []
+            # tokens == []: links only, nothing to ask the index
+            ids = [] if tokens == [] else index_newest_first(pattern, before, batch, tokens)
             floor = ids[-1] if len(ids) == batch else 0  # below it, the index has not answered yet
             self._take(sorted(set(ids).union(pk for pk in linked if floor < pk < before), reverse=True))
             if len(ids) < batch:

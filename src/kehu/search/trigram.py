@@ -112,12 +112,11 @@ def _rows(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-def trigram_candidates(pattern: str, count: int, scope: list[str] | None = None) -> list[int] | None:
-    """Up to `count` ids of documents containing `pattern` (and holding one of the `scope`
-    tokens), in no order; None when the index says the pattern is too common to ask it
-    (PostgreSQL's statistics)."""
+def trigram_candidates(pattern: str, count: int) -> list[int] | None:
+    """Up to `count` ids of documents containing `pattern`, in no order; None when the index
+    says the pattern is too common to ask it (PostgreSQL's statistics)."""
     if connection.vendor == "sqlite":
-        return _fts_ids(pattern, before=None, count=count, scope=scope)
+        return _fts_ids(pattern, before=None, count=count)
     with connection.cursor() as cursor:
         grams, frequency = _rarest_trigrams(cursor, pattern)
         documents, floor = _document_count(cursor), _floor(cursor)
@@ -126,9 +125,9 @@ def trigram_candidates(pattern: str, count: int, scope: list[str] | None = None)
     # treated as common (the caller walks newest first) without asking.
     # (Only a trigram the statistics list has a known frequency; the others are rarer than all
     # listed ones, often far rarer, and are asked of the index.)
-    if scope is None and (frequency >= DENSE or (frequency > floor and frequency * documents > count)):
+    if frequency >= DENSE or (frequency > floor and frequency * documents > count):
         return None
-    condition, params = _pg_contains(grams, scope)
+    condition, params = _pg_contains(grams, None)
     return _fetch(f"SELECT customer_id FROM search_document WHERE {condition} AND strpos(hay, %s) > 0 LIMIT %s",
                   [*params, pattern, count])
 
