@@ -90,7 +90,7 @@ def prepare() -> None:
 def _drop_scope_indexing(cursor) -> None:
     if connection.vendor == "sqlite":
         for name in ("search_key_scope", "search_scope", "search_document_ai", "search_document_ad",
-                     "search_document_au"):
+                     "search_document_au", "search_own_ai", "search_own_ad", "search_own_au"):
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
     else:
         for name in ("search_key_scope", "search_scope"):

@@ -117,6 +117,8 @@ def test_every_scope_shape_selects_the_same_customers_as_the_rules(world):
         access = access_for(user)
         expected = {c.pk for c in everyone if access.may_see(c)}
         assert set(visible_customers(user).values_list("pk", flat=True)) == expected, role
+        live = {c.pk for c in everyone if c.deleted_at is None}
+        assert access_for(user).visible_ids([c.pk for c in everyone] + [10**9]) == expected & live, role
         contacts = scope_related(user, Contact.objects.all()).values_list("customer_id", flat=True)
         assert set(contacts) == expected, role
     assert {elsewhere.pk, linked.pk, world.ours.pk} <= set(visible_customers(world.manager).values_list("pk", flat=True))
@@ -138,6 +140,8 @@ def test_a_rep_with_links_sees_the_same_rows_in_every_shape_of_the_scope(world):
     assert list(visible_customers(rep).order_by("-id").values_list("pk", flat=True)) == expected
     assert sorted(Customer.objects.alive().filter(customer_scope(rep, union=False)).values_list("pk", flat=True),
                   reverse=True) == expected
+    assert access_for(rep).visible_ids(Customer.objects.values_list("pk", flat=True)) == set(expected)
+    assert access_for(world.deactivated).visible_ids(expected) == set()
     with_deleted = visible_customers(rep, include_deleted=True).values_list("pk", flat=True)
     assert set(with_deleted) == set(expected) | {theirs[0].pk}
     with CaptureQueriesContext(connection) as ctx:

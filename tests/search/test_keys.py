@@ -220,3 +220,46 @@ def test_scope_tokens_are_the_same_in_python_and_in_the_database():
         for owner, team in ((1, 2), (65533, 65534), (65535, None), (None, 4_000_000_000), (None, None)):
             cursor.execute("SELECT kehu_scope(%s, %s)", [owner, team])
             assert cursor.fetchone()[0] == scope_text(owner, team), (owner, team)
+
+
+def test_a_reps_substring_index_follows_every_write(rep, other_rep, manager, monkeypatch):
+    """A rep's substring search reads the index of their own documents (search_own on SQLite, the
+    owner's token in the GIN index on PostgreSQL). After every kind of write — new customer, rename,
+    new phone, handover, pool return, soft delete and restore, hard delete — it answers what a
+    plain reading of the documents does, for the new owner and the old."""
+    import kehu.search.engine as engine
+    from django.db import connection
+
+    from kehu.customers.models import Customer
+    from kehu.customers.services import contact_add, customer_restore, customer_soft_delete, customer_update
+    from kehu.customers.services.handover import customer_handover
+
+    monkeypatch.setattr(engine, "common_everywhere", lambda pattern: False)  # always the scoped index
+    texts = ["塑机", "a&b (", "b (上海", "haitian", "0001111", "@ht.example", "周八", "xyz&"]
+
+    def agree():
+        for user in (rep, other_rep):
+            for text in texts:
+                assert search_customer_ids(user, text, limit=50) == _reference(user, text, 50), (user.username, text)
+
+    first = make_customer(rep, name="A&B (上海)宁波海天塑机有限公司",
+                          contacts=[{"name": "周八", "title": "厂长", "phones": ["13900001111"]}])
+    second = make_customer(rep, name="海天塑机二厂", contacts=[{"name": "周八", "title": "厂长",
+                                                          "emails": ["zb@ht.example.com"]}])
+    agree()
+    customer_update(rep, first.pk, version=1, name="A&B xyz& 海天")
+    contact_add(rep, second.pk, name="吴九", title="采购", phones=["13700001111"])
+    agree()
+    customer_handover(manager, [second.pk], to_owner=other_rep.pk, reason="调岗")
+    agree()
+    Customer.objects.filter(pk=second.pk).update(owner=None)  # the pool sweep's set-based write
+    agree()
+    customer_soft_delete(manager, first.pk, version=2)
+    agree()
+    customer_restore(manager, first.pk)
+    agree()
+    Customer.objects.filter(pk=first.pk).delete()
+    agree()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:  # the contentless index's own consistency check
+            cursor.execute("INSERT INTO search_own(search_own) VALUES ('integrity-check')")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import QuerySet, Value
@@ -37,7 +38,8 @@ from kehu.core.policy import access_for, customer_scope, visible_customers
 from kehu.core.validators import normalise_text, phone_digits
 from kehu.search.ddl import SCOPE_OWNER, SCOPE_TEAM, fold, scope_token
 from kehu.search.keytable import TOP
-from kehu.search.trigram import common_everywhere, index_newest_first, scope_share, trigram_candidates
+from kehu.search.trigram import (common_everywhere, index_newest_first, own_newest_first, scope_share,
+                                 trigram_candidates)
 
 MAX_LIMIT = 200
 MAX_QUERY = 100
@@ -51,6 +53,8 @@ SMALL_SCOPE = 20000
 FIRST_LOOK = 256
 FIRST_BATCH = 64
 MAX_BATCH = 4096
+# A user's collaborator links up to this many: their documents are read once per search.
+LINKED_READ = 200
 BIGGEST_ID = 2**63 - 1
 # A scope holding this share of all documents or more is searched like everyone's (PostgreSQL).
 DENSE_SCOPE = 0.2
@@ -107,22 +111,12 @@ def search_customer_ids(user, text, *, limit: int = 20, base: QuerySet | None = 
     access = access_for(user)
     if not access.is_system and not access.active:
         return []
-    scope = customer_scope(access) if not access.is_system else None
-    if base is None:
-        queryset = visible_customers(access)
-    else:
-        queryset = base if scope is None else base.filter(scope)
-    if base is not None and queryset.order_by().values("pk")[:SCAN_THRESHOLD].count() < SCAN_THRESHOLD:
-        return _scan(queryset, patterns(query), limit)
-    # Candidates are checked against the same policy in its OR shape (a few given ids each time).
-    from kehu.customers.models import Customer
-
-    check = queryset if scope is None else (base if base is not None else Customer.objects.alive()).filter(
-        customer_scope(access, union=False))
-    branches = _branches(access) if base is None and scope is not None else None
-    search = _run(_Search(queryset, branches, limit, check), query)
+    search = _Search(access, base, limit)
+    if base is not None and search.queryset.order_by().values("pk")[:SCAN_THRESHOLD].count() < SCAN_THRESHOLD:
+        return _scan(search.queryset, patterns(query), limit)
+    search = _run(search, query)
     if not search.verified():  # the policy changed shape under us: ask the queryset for everything
-        search = _run(_Search(queryset, None, limit, check), query)
+        search = _run(_Search(access, base, limit, by_branches=False), query)
     return search.found
 
 
@@ -165,16 +159,45 @@ def _fetch(sql: str, params: list) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def _rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _in(values) -> str:
     return ", ".join(str(int(v)) for v in values)
 
 
 class _Search:
-    def __init__(self, queryset: QuerySet, branches: Branches | None, limit: int, check: QuerySet):
-        self.queryset, self.branches, self.limit, self.check = queryset, branches, limit, check
+    """One search of `access`'s customers (within `base` when given). The querysets are built only
+    when a plan needs them: most searches need just the check of a page of candidates."""
+
+    def __init__(self, access, base: QuerySet | None, limit: int, *, by_branches: bool = True):
+        self.access, self.base, self.limit = access, base, limit
+        self.branches = _branches(access) if by_branches and base is None and not access.sees_all_customers else None
         self.found: list[int] = []
         self.seen: set[int] = set()
         self._scope_ids: set[int] | None | bool = False  # False: not read yet; None: too many
+
+    @cached_property
+    def queryset(self) -> QuerySet:
+        """What the user may see (within `base`): the fallback plans walk it."""
+        if self.base is None:
+            return visible_customers(self.access)
+        scope = customer_scope(self.access)
+        return self.base if scope is None else self.base.filter(scope)
+
+    @cached_property
+    def check(self) -> QuerySet:
+        """The queryset candidates are checked against: the same policy in its OR shape (a few
+        given ids each time; the union would be read whole for every check)."""
+        from kehu.customers.models import Customer
+
+        scope = customer_scope(self.access, union=False)
+        if scope is None:  # sees every customer
+            return self.queryset
+        return (self.base if self.base is not None else Customer.objects.alive()).filter(scope)
 
     @property
     def full(self) -> bool:
@@ -198,7 +221,7 @@ class _Search:
         start, batch = 0, max(FIRST_BATCH, (self.limit - len(self.found)) * 2)
         while start < len(ids) and not self.full:
             chunk = ids[start:start + batch]
-            keep = set(self.check.filter(pk__in=chunk).values_list("id", flat=True))
+            keep = self._visible(chunk)
             for pk in chunk:
                 if pk in keep:
                     self.seen.add(pk)
@@ -211,7 +234,12 @@ class _Search:
         """The final check of what the scope's own indexes let through, against the queryset."""
         if not self.found or not isinstance(self._scope_ids, set):  # no shortcut: every id was checked
             return True
-        return set(self.check.filter(pk__in=self.found).values_list("id", flat=True)) == set(self.found)
+        return self._visible(self.found) == set(self.found)
+
+    def _visible(self, ids: list[int]) -> set[int]:
+        if self.base is None:  # the policy's own test of given ids
+            return self.access.visible_ids(ids)
+        return set(self.check.filter(pk__in=ids).values_list("id", flat=True))
 
     def _walk(self, pattern: str) -> None:
         """Newest first through the customers in scope, testing each document."""
@@ -268,7 +296,18 @@ class _Search:
         else:
             self._take(sorted(set(candidates), reverse=True))
 
+    @cached_property
+    def _linked(self) -> list[tuple[int, str]] | None:
+        """The documents of the user's collaborator links, read once for the three patterns; None
+        when there are more than LINKED_READ (each pattern is then asked of the database)."""
+        rows = _rows("SELECT d.customer_id, d.hay FROM search_document d JOIN customers_customercollaborator l "
+                     "ON l.customer_id = d.customer_id WHERE l.user_id = %s LIMIT %s",
+                     [self.branches.linked_by, LINKED_READ + 1])
+        return rows if len(rows) <= LINKED_READ else None
+
     def _linked_documents(self, pattern: str) -> list[int]:
+        if self._linked is not None:
+            return [pk for pk, hay in self._linked if pattern in hay]  # what instr/strpos test
         test = "instr(d.hay, %s) > 0" if connection.vendor == "sqlite" else "strpos(d.hay, %s) > 0"
         return _fetch(f"SELECT d.customer_id FROM search_document d JOIN customers_customercollaborator l "
                       f"ON l.customer_id = d.customer_id WHERE l.user_id = %s AND {test}",
@@ -334,10 +373,17 @@ class _Search:
         theirs. A collaborator's linked documents (few) are read once and merged in id order."""
         linked = sorted(self._linked_documents(pattern), reverse=True) \
             if tokens is not None and self.branches.linked_by else []
+        # A rep's own documents (SQLite): the owner's terms in search_own, lists of their own
+        # documents only, instead of intersecting the owner's token with everyone's trigrams.
+        own = tokens[0] if tokens and len(tokens) == 1 and not self.branches.teams and \
+            connection.vendor == "sqlite" else None
         before, batch = BIGGEST_ID, max(FIRST_BATCH, self.limit * 2)
         while not self.full:
             # tokens == []: links only, nothing to ask the index
-            ids = [] if tokens == [] else index_newest_first(pattern, before, batch, tokens)
+            if own is not None:
+                ids = own_newest_first(pattern, own, before, batch)
+            else:
+                ids = [] if tokens == [] else index_newest_first(pattern, before, batch, tokens)
             floor = ids[-1] if len(ids) == batch else 0  # below it, the index has not answered yet
             self._take(sorted(set(ids).union(pk for pk in linked if floor < pk < before), reverse=True))
             if len(ids) < batch:
