@@ -167,7 +167,7 @@ def cases(user) -> dict:
     return out
 
 
-def measure(repeat: int) -> None:
+def measure(repeat: int, only: str = "") -> None:
     total = Customer.objects.alive().count()
     print(f"{total:,} customers, {User.objects.count()} users, {connection.vendor}")
     for label, user in subjects().items():
@@ -176,6 +176,8 @@ def measure(repeat: int) -> None:
         print("| case | unscoped best / median ms | scoped best / median ms | ratio (best) |")
         print("| --- | ---: | ---: | ---: |")
         for name, make in cases(user).items():
+            if only and only not in name:
+                continue
             scoped, unscoped = make(user), make(None)
             scoped(), unscoped()  # warm caches
             runs_u, runs_s = [], []
@@ -191,10 +193,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prepare", action="store_true", help="top up to 200 users and spread the owners first")
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--only", default="", help="run only the cases whose name contains this")
     args = parser.parse_args()
     if args.prepare:
         prepare()
-    measure(args.repeat)
+    measure(args.repeat, args.only)
 
 
 if __name__ == "__main__":

@@ -147,6 +147,10 @@ def _plans(monkeypatch):
     yield "common everywhere"
     monkeypatch.setattr(engine, "common_everywhere", lambda pattern: False)  # scoped: the scope tokens in the index
     yield "rare: scoped index"
+    monkeypatch.setattr(engine, "owned_walk_pays", lambda pattern, limit: True)  # PostgreSQL: a rep's newest
+    monkeypatch.setattr(engine, "OWNED_WINDOW", 2)  # customers two at a time, then the scoped index for the rest
+    yield "owned walk, then the index"
+    monkeypatch.setattr(engine, "owned_walk_pays", lambda pattern, limit: False)
     monkeypatch.setattr(engine, "scope_share", lambda tokens: 1.0)  # a scope as big as everyone's
     yield "dense scope: searched like everyone's, candidates checked"
     monkeypatch.setattr(engine, "scope_share", lambda tokens: 0.0)

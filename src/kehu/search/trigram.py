@@ -47,16 +47,22 @@ def _sqlite_frequencies() -> dict[str, float]:
     return _sqlite_frequencies_cache[1]
 
 
+def pattern_share(pattern: str) -> float:
+    """About what share of all documents contain `pattern` (PostgreSQL: its rarest trigram's
+    frequency from the index statistics; SQLite: the sample of the newest documents)."""
+    if connection.vendor == "sqlite":
+        _sqlite_frequencies()
+        sample = _sqlite_frequencies_cache[3][:ESTIMATE_SAMPLE]
+        return sum(pattern in hay for hay in sample) / len(sample) if sample else 0.0
+    with connection.cursor() as cursor:
+        return _rarest_trigrams(cursor, pattern)[1]
+
+
 def common_everywhere(pattern: str) -> bool:
     """Whether `pattern` is in a good share (DENSE) of all documents: then any scope's own
     documents, newest first, hold a page of matches after a few hundred, and the index would read
     posting lists of most of the table to say the same."""
-    if connection.vendor == "sqlite":
-        _sqlite_frequencies()
-        sample = _sqlite_frequencies_cache[3][:ESTIMATE_SAMPLE]
-        return bool(sample) and sum(pattern in hay for hay in sample) >= DENSE * len(sample)
-    with connection.cursor() as cursor:
-        return _rarest_trigrams(cursor, pattern)[1] >= DENSE
+    return pattern_share(pattern) >= DENSE
 
 
 def scope_share(tokens: list[str]) -> float:
