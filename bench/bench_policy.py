@@ -186,7 +186,7 @@ def measure(repeat: int, only: str = "") -> None:
                 runs_s.append(once(scoped))
             bu, mu, bs, ms = min(runs_u), statistics.median(runs_u), min(runs_s), statistics.median(runs_s)
             flag = "" if bs <= TARGET * bu else "  (over 1.5×)"
-            print(f"| {name} | {bu:.1f} / {mu:.1f} | {bs:.1f} / {ms:.1f} | {bs / bu:.2f}{flag} |")
+            print(f"| {name} | {bu:.2f} / {mu:.2f} | {bs:.2f} / {ms:.2f} | {bs / bu:.2f}{flag} |")
 
 
 def main() -> None:

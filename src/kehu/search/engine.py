@@ -12,7 +12,9 @@ matches: a key equals q, a key starts with q, a key contains q — newest custom
   The index holds each document's owner and team as scope tokens beside its trigrams
   (kehu.search.ddl.scope_text), so for a scoped user it is asked "contains q AND owned by me /
   in my teams" and intersects the posting lists itself, newest first; collaborator links are few
-  and their documents are tested directly and merged in.
+  and their documents are tested directly and merged in. A rep's own documents have their own
+  index on SQLite (search_own: their trigrams as owner terms); on PostgreSQL a rep's newest
+  customers are tested first when the pattern is common enough (owned_walk_pays).
 
 Either way the answer is cut by density. A range query that returns more than CAP rows, or a
 substring in a good share of all documents (trigram.common_everywhere), means the pattern is
