@@ -270,3 +270,31 @@ def test_rows_found_sparse_keep_the_callers_joins_and_annotations(book, manager,
     assert [c.pk for c in seen] == expected and expected
     assert fetched  # the sparse rows were counted and fetched by id
     assert all(c.marker == 7 for c in seen)
+
+
+@pytest.mark.parametrize("sort", [*SORTS, "-name", "last_interaction_at", "-next_follow_up_at", "number"])
+def test_a_rep_with_links_pages_each_branch_apart_in_the_same_order(book, rep, other_rep, sort):
+    """Owned ∪ linked: the owner's page and the linked rows are read apart and the database orders
+    what they found (core.policy.scope_branches); the pages are those of the whole scope — every
+    row once, in order, ties and nulls included, a customer both owned and linked once — and the
+    union is never read whole."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kehu.core.policy import scope_branches, visible_customers
+    from kehu.customers.models import CustomerCollaborator
+
+    theirs = [c for c in book if c.owner_id == other_rep.pk]
+    for customer in theirs[:2] + [c for c in book if c.owner_id == rep.pk][:1]:
+        CustomerCollaborator.objects.create(customer=customer, user=rep, can_edit=True)
+    Customer.objects.filter(pk=theirs[0].pk).update(name=Customer.objects.get(pk=book[1].pk).name)  # a tie
+    assert len(scope_branches(rep)) == 2
+    for params in (f"sort={sort}", f"sort={sort}&province=广东", f"sort={sort}&stage=potential"):
+        with CaptureQueriesContext(connection) as ctx:
+            seen = walk(rep, params)
+        scope = visible_customers(rep).filter(**dict(p.split("=") for p in params.split("&")[1:]))
+        assert seen == _expected(scope, sort), params
+        union = [q["sql"] for q in ctx.captured_queries if "customers_customer" in q["sql"].split("UNION")[0]
+                 and ("UNION" in q["sql"] or "ANY(ARRAY" in q["sql"])]
+        assert not union
+    assert theirs[0].pk in walk(rep, f"sort={sort}")

@@ -279,6 +279,22 @@ def customer_scope(user, *, prefix: str = "", union: bool = True, alive: bool = 
     return Q(**{ids: branch_ids})
 
 
+def scope_branches(user) -> list[Q] | None:
+    """The branches of the user's scope when it is the union of an owner's customers and the
+    user's collaborator links (a rep with links), each a filter of its own: a list can read each
+    branch through its own indexes and merge the pages (kehu.customers.queries). None for every
+    other shape (one branch, led teams, everyone, no one)."""
+    from kehu.customers.models import CustomerCollaborator
+
+    access = access_for(user)
+    if access.sees_all_customers or not access.active or access.led_team_ids:
+        return None
+    if access.scope_parts() != (True, True):
+        return None
+    linked = CustomerCollaborator.objects.filter(user_id=access.pk).order_by().values("customer_id")
+    return [Q(owner_id=access.pk), Q(pk__in=linked)]
+
+
 class _IdInArray(Expression):
     """`<column> = ANY(ARRAY(<subquery>))` as a filter (PostgreSQL)."""
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from kehu.core import clock
 from kehu.core.errors import ValidationError
-from kehu.core.policy import access_for, visible_customers
+from kehu.core.policy import access_for, scope_branches, visible_customers
 from kehu.customers.models import Customer, Industry, Stage
 
 SORTS = {
@@ -386,15 +386,55 @@ def _nullable_rows(queryset: QuerySet, column: str, descending: bool, cursor: tu
     return rows
 
 
+def _merged_rows(queryset: QuerySet, branches: list[QuerySet], column: str, descending: bool,
+                 position: tuple | None, count: int) -> list:
+    """The page of a scope that is a union of branches (a rep's own customers ∪ their links): each
+    branch's first `count` ids read on its own — the owner's through the (owner, …) indexes in
+    order, the few linked rows sorted — then the database orders the (at most 2 × count) ids found
+    and cuts the page. Asked as one query, the database read the union whole and sorted it (3.5 k
+    rows for every page of a rep with 20 links). The page of a union is within the union of the
+    branches' pages; the database's own ORDER BY decides, so the collation is the database's."""
+    ids: set[int] = set()
+    for branch in branches:
+        light = branch.only("id", column)
+        if column in NULLABLE:
+            rows = _nullable_rows(light, column, descending, position, count, DIRECT)
+        elif column == "id":
+            after = light.filter(_after(column, descending, *position)) if position is not None else light
+            rows = _page_by_ids(after.order_by(_order("id", descending)), count)
+        else:
+            rows = _ordered_rows(light, column, descending, position, count, plan=DIRECT)
+        ids.update(row.pk for row in rows)
+    if not ids:
+        return []
+    value = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+    ordering = ([value] if column != "id" else []) + [_order("id", descending)]
+    return list(_rows_by_id(queryset, sorted(ids)).order_by(*ordering)[:count])
+
+
+def list_querysets(user, filters: CustomerFilters) -> tuple[QuerySet, list[QuerySet] | None]:
+    """The customers `user` may see after the list filters, and — when the policy gives the scope
+    as branches (core.policy.scope_branches: a rep's own customers and their links) — the same
+    per branch, for paginate(branches=…) to read each through its own indexes and merge."""
+    from kehu.customers.models import Customer
+
+    parts = scope_branches(user)
+    branches = None if parts is None else [apply_filters(Customer.objects.alive().filter(part), filters)
+                                           for part in parts]
+    return apply_filters(visible_customers(user), filters), branches
+
+
 def paginate(queryset: QuerySet, *, sort: str = "-id", cursor: str | None = None, limit: int = 50,
-             user: Any = _ANYONE, filters: CustomerFilters | None = None) -> Page:
+             user: Any = _ANYONE, filters: CustomerFilters | None = None,
+             branches: list[QuerySet] | None = None) -> Page:
     """A page of `queryset`. Pass `user` (the one whose visible_customers the queryset starts
     from): it refuses sorts by confidential amounts to those who may not see them all
     (check_sort_allowed), and reads a small scope (one rep's customers) through its own index and
     lets the database sort it, instead of counting the rows first (list_plan). `filters`: the
     list filters applied to the queryset beyond the user's scope (newest first is then walked like
     the other sorts, as the database would otherwise sort all a filter's rows, unless an index of
-    the scope serves them in order)."""
+    the scope serves them in order). `branches`: the queryset's rows as the union of these (from
+    list_querysets), read apart and merged when the scope is read directly."""
     column, descending = parse_sort(sort)
     plan = DIRECT if column == "id" else ""  # callers without a user: newest first as the database plans it
     if user is not _ANYONE:
@@ -403,7 +443,9 @@ def paginate(queryset: QuerySet, *, sort: str = "-id", cursor: str | None = None
                          served=filters is not None and id_order_served(filters, user))
     limit = max(1, min(int(limit), MAX_LIMIT))
     position = read_cursor(column, cursor) if cursor else None
-    if column in NULLABLE:
+    if branches and plan == DIRECT:
+        rows = _merged_rows(queryset, branches, column, descending, position, limit + 1)
+    elif column in NULLABLE:
         rows = _nullable_rows(queryset, column, descending, position, limit + 1, plan)
     elif column == "id" and plan == DIRECT:
         if position is not None:
@@ -534,6 +576,6 @@ def customer_page(user, params: Mapping, *, cursor: str | None = None, limit: in
     """A page of the customers `user` may see, filtered and sorted as the parameters say."""
     filters = parse_filters(params)
     user = access_for(user)  # one Access for the scope and the plan: the led teams are read once
-    queryset = apply_filters(visible_customers(user), filters).select_related("owner", "industry", "source_channel")
-    return paginate(queryset, sort=params.get("sort") or "-id", cursor=cursor or params.get("cursor"), limit=limit,
-                    user=user, filters=filters)
+    queryset, branches = list_querysets(user, filters)
+    return paginate(queryset.select_related("owner", "industry", "source_channel"), sort=params.get("sort") or "-id",
+                    cursor=cursor or params.get("cursor"), limit=limit, user=user, filters=filters, branches=branches)

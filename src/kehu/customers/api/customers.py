@@ -19,7 +19,7 @@ from kehu.core.schemas import ERRORS, WRITE_ERRORS, Id, Limit, Page, Version, pa
 from kehu.customers import services
 from kehu.customers.models import Contact, Customer, Tag
 from kehu.integrations import messages
-from kehu.customers.queries import apply_filters, paginate, parse_filters
+from kehu.customers.queries import list_querysets, paginate, parse_filters
 from kehu.customers.schemas import (
     CUSTOMER_FIELDS,
     LIST_DEFAULT_FIELDS,
@@ -88,7 +88,7 @@ def list_customers(
     wanted = parse_fields(fields, CUSTOMER_FIELDS)
     filters = parse_filters(request.GET)
     access = access_for(request.auth)  # one per request: led teams and the scope's shape read once
-    base = apply_filters(visible_customers(access), filters)
+    base, branches = list_querysets(access, filters)
     shown = wanted if wanted is not None else set(LIST_DEFAULT_FIELDS)
     contacts = "contacts" in shown
     if q:
@@ -99,7 +99,7 @@ def list_customers(
         items, next_cursor = [rows[pk] for pk in ids if pk in rows], None
     else:
         page = paginate(with_related(base, shown, contacts=contacts), sort=sort, cursor=cursor, limit=limit,
-                        user=access, filters=filters)
+                        user=access, filters=filters, branches=branches)
         items, next_cursor = page.items, page.next_cursor
     return {"items": [customer_out(access, c, shown) for c in items], "next_cursor": next_cursor}
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from kehu.core.errors import ValidationError
 from kehu.core.policy import visible_customers
 from kehu.customers.models import Stage
-from kehu.customers.queries import DUE_CHOICES, CustomerFilters, apply_filters, paginate, parse_filters
+from kehu.customers.queries import DUE_CHOICES, CustomerFilters, list_querysets, paginate, parse_filters
 from kehu.customfields.models import CustomField, FieldKind, Target
 from kehu.web import choices
 from kehu.search import search_customers
@@ -70,7 +70,7 @@ def list_context(request) -> dict:
     limit = SEARCH_MORE if params.get("more") == "1" else PAGE_SIZE
     next_cursor, more_results = None, False
     try:
-        queryset = apply_filters(visible_customers(access), filters)
+        queryset, branches = list_querysets(access, filters)
         if query:
             # Ranked (exact, prefix, substring), so no keyset pages: the best matches, then "more".
             customers = search_customers(access, query, limit=limit + 1, base=queryset)
@@ -78,7 +78,7 @@ def list_context(request) -> dict:
             customers = customers[:limit]
         else:
             page = paginate(queryset.select_related("owner", "industry"), sort=sort, cursor=params.get("cursor"),
-                            limit=PAGE_SIZE, user=access, filters=filters)
+                            limit=PAGE_SIZE, user=access, filters=filters, branches=branches)
             customers, next_cursor = page.items, page.next_cursor
     except ValidationError as exc:
         errors.update(error_dict(exc))
