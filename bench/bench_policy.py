@@ -131,12 +131,15 @@ def once(func) -> float:
 
 
 def sql_of(who, params: dict):
-    """The page query's SQL alone (sort by id), to show the database's share without row building."""
-    from kehu.core.policy import visible_customers
-    from kehu.customers.queries import apply_filters, parse_filters
+    """The page query's SQL alone (sort by id), to show the database's share without row building;
+    for a scope read by branches (a rep with links), the query of the branches' pages."""
+    from kehu.customers.queries import branch_pages_sql, list_querysets, parse_filters
 
-    queryset = apply_filters(visible_customers(who), parse_filters(params)).order_by("-id")[:51]
-    sql, sql_params = queryset.query.sql_with_params()
+    queryset, branches = list_querysets(who, parse_filters(params))
+    if branches:
+        sql, sql_params = branch_pages_sql(branches, "id", True, None, 51)
+    else:
+        sql, sql_params = queryset.order_by("-id")[:51].query.sql_with_params()
 
     def run():
         with connection.cursor() as cursor:

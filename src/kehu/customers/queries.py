@@ -400,11 +400,8 @@ def _merged_rows(queryset: QuerySet, branches: list[QuerySet], column: str, desc
     else:  # every branch's page in one query: (… LIMIT n) UNION ALL (… LIMIT n)
         from django.db import connection
 
-        parts = [_branch_ids(branch, column, descending, position, count, query=True).query.sql_with_params()
-                 for branch in branches]
         with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(f"SELECT * FROM ({sql}) AS b{n}" for n, (sql, _p) in enumerate(parts)),
-                           [param for _sql, params in parts for param in params])
+            cursor.execute(*branch_pages_sql(branches, column, descending, position, count))
             ids = {row[0] for row in cursor.fetchall()}
     if not ids:
         return []
@@ -414,6 +411,15 @@ def _merged_rows(queryset: QuerySet, branches: list[QuerySet], column: str, desc
         return [found[pk] for pk in page if pk in found]
     value = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
     return list(_rows_by_id(queryset, sorted(ids)).order_by(value, _order("id", descending))[:count])
+
+
+def branch_pages_sql(branches: list[QuerySet], column: str, descending: bool, position: tuple | None,
+                     count: int) -> tuple[str, list]:
+    """One query for the first `count` ids of every branch (a column without nulls)."""
+    parts = [_branch_ids(branch, column, descending, position, count, query=True).query.sql_with_params()
+             for branch in branches]
+    return (" UNION ALL ".join(f"SELECT * FROM ({sql}) AS b{n}" for n, (sql, _params) in enumerate(parts)),
+            [param for _sql, params in parts for param in params])
 
 
 def _branch_ids(branch: QuerySet, column: str, descending: bool, position: tuple | None, count: int,

@@ -163,6 +163,12 @@ def _fetch(sql: str, params: list) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+# The documents of a user's collaborator links, flagged apart from key rows (keys() reads both at once).
+_LINK_ROW = 2
+_LINKED = (f"SELECT d.customer_id, {_LINK_ROW}, d.hay FROM search_document d JOIN customers_customercollaborator l "
+           "ON l.customer_id = d.customer_id WHERE l.user_id = %s")
+
+
 def _rows(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -289,9 +295,18 @@ class _Search:
         else:
             dense = False
             if self.branches.owner:
-                found = _rows(f"SELECT {select} FROM search_key WHERE owner_id = %s AND {where} LIMIT %s",
-                              [*params[:1 if exact else 0], self.branches.owner, *params[1 if exact else 0:], CAP + 1])
-                dense, rows = len(found) > CAP, rows + found
+                sql = f"SELECT {select}, NULL FROM search_key WHERE owner_id = %s AND {where} LIMIT %s"
+                args = [*params[:1 if exact else 0], self.branches.owner, *params[1 if exact else 0:], CAP + 1]
+                with_links = self.branches.linked_by and "_linked" not in self.__dict__
+                if with_links:  # the links' documents in the same round trip (see _linked)
+                    sql = f"SELECT * FROM ({sql}) AS k UNION ALL SELECT * FROM ({_LINKED} LIMIT %s) AS l"
+                    args += [self.branches.linked_by, LINKED_READ + 1]
+                found = _rows(sql, args)
+                if with_links:
+                    linked = [(pk, hay) for pk, flag, hay in found if flag == _LINK_ROW]
+                    self.__dict__["_linked"] = linked if len(linked) <= LINKED_READ else None
+                    found = [row for row in found if row[1] != _LINK_ROW]
+                dense, rows = len(found) > CAP, rows + [row[:2] for row in found]
             if self.branches.teams and not dense:
                 found = _rows(f"SELECT {select} FROM search_key WHERE team_id IN ({_in(self.branches.teams)}) "
                               f"AND {where} LIMIT %s", [*params, CAP + 1])
@@ -317,10 +332,8 @@ class _Search:
     def _linked(self) -> list[tuple[int, str]] | None:
         """The documents of the user's collaborator links, read once for the three patterns; None
         when there are more than LINKED_READ (each pattern is then asked of the database)."""
-        rows = _rows("SELECT d.customer_id, d.hay FROM search_document d JOIN customers_customercollaborator l "
-                     "ON l.customer_id = d.customer_id WHERE l.user_id = %s LIMIT %s",
-                     [self.branches.linked_by, LINKED_READ + 1])
-        return rows if len(rows) <= LINKED_READ else None
+        rows = _rows(f"{_LINKED} LIMIT %s", [self.branches.linked_by, LINKED_READ + 1])
+        return [(pk, hay) for pk, _flag, hay in rows] if len(rows) <= LINKED_READ else None
 
     def _linked_documents(self, pattern: str) -> list[int]:
         if self._linked is not None:
@@ -400,6 +413,8 @@ class _Search:
         own = tokens[0] if tokens and len(tokens) == 1 and not self.branches.teams and \
             connection.vendor == "sqlite" else None
         before, batch = BIGGEST_ID, max(FIRST_BATCH, self.limit * 2)
+        if own is not None:  # the rep's own documents: all in scope unless deleted since, so little over-fetch
+            batch = self.limit - len(self.found) + 8
         while owned_walk and not self.full:  # the rep's newest OWNED_WINDOW customers; the index for the rest
             need = self.limit - len(self.found)
             ids = _owned_matches(self.branches.owner, pattern, before, OWNED_WINDOW, need)
