@@ -234,7 +234,7 @@ def test_a_reps_substring_index_follows_every_write(rep, other_rep, manager, mon
     import kehu.search.engine as engine
     from django.db import connection
 
-    from kehu.customers.models import Customer
+    from kehu.customers.models import Customer, CustomerCollaborator
     from kehu.customers.services import contact_add, customer_restore, customer_soft_delete, customer_update
     from kehu.customers.services.handover import customer_handover
 
@@ -256,12 +256,16 @@ def test_a_reps_substring_index_follows_every_write(rep, other_rep, manager, mon
     agree()
     customer_handover(manager, [second.pk], to_owner=other_rep.pk, reason="调岗")
     agree()
+    CustomerCollaborator.objects.create(customer=second, user=rep, can_edit=False)  # kept as collaborator
+    agree()
     Customer.objects.filter(pk=second.pk).update(owner=None)  # the pool sweep's set-based write
     agree()
     customer_soft_delete(manager, first.pk, version=2)
     agree()
     customer_restore(manager, first.pk)
     agree()
+    customer_soft_delete(manager, second.pk, version=Customer.objects.get(pk=second.pk).version)
+    agree()  # a link to a deleted customer finds nothing
     Customer.objects.filter(pk=first.pk).delete()
     agree()
     if connection.vendor == "sqlite":

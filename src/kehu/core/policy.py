@@ -133,31 +133,41 @@ class Access:
             self._links[customer.pk] = found
         return found
 
+    def scope_sql(self, alias: str = "c") -> str:
+        """The scope of visible_customers() as an SQL condition on the customers table under
+        `alias`: live, and owned / in a led team / linked as the user's role allows. For queries
+        that find customers by other indexes (the search) and must keep only those the user may
+        see, in the same query. Tests hold it to the same rows as visible_customers()."""
+        from kehu.customers.models import CustomerCollaborator
+
+        if not self.active:
+            return "1 = 0"
+        live = f"{alias}.deleted_at IS NULL"
+        if self.sees_all_customers:
+            return live
+        owns, links = self.scope_parts()
+        tests = []
+        if self.led_team_ids:
+            tests.append(f"{alias}.team_id IN ({', '.join(str(int(t)) for t in sorted(self.led_team_ids))})")
+        if owns:
+            tests.append(f"{alias}.owner_id = {int(self.pk)}")
+        if links:
+            tests.append(f"EXISTS (SELECT 1 FROM {CustomerCollaborator._meta.db_table} l "
+                         f"WHERE l.customer_id = {alias}.id AND l.user_id = {int(self.pk)})")
+        return f"{live} AND ({' OR '.join(tests)})" if tests else "1 = 0"
+
     def visible_ids(self, ids: Iterable[int]) -> set[int]:
-        """Which of these live customers the user may see: the scope of visible_customers() as one
-        small SQL test of given ids (the search's candidates, a page at a time), without building
-        a queryset for it (the ORM took more time than the query). Tests hold it to the same rows."""
-        from kehu.customers.models import Customer, CustomerCollaborator
+        """Which of these customers the user may see (scope_sql), in one small query of given ids
+        (the search's candidates, a page at a time) without building a queryset for it (the ORM
+        took more time than the query)."""
+        from kehu.customers.models import Customer
 
         wanted = sorted({int(pk) for pk in ids})
         if not wanted or not self.active:
             return set()
-        tests = []
-        if not self.sees_all_customers:
-            owns, links = self.scope_parts()
-            if self.led_team_ids:
-                tests.append(f"c.team_id IN ({', '.join(str(int(t)) for t in sorted(self.led_team_ids))})")
-            if owns:
-                tests.append(f"c.owner_id = {int(self.pk)}")
-            if links:
-                tests.append(f"EXISTS (SELECT 1 FROM {CustomerCollaborator._meta.db_table} l "
-                             f"WHERE l.customer_id = c.id AND l.user_id = {int(self.pk)})")
-            if not tests:
-                return set()
-        scope = f" AND ({' OR '.join(tests)})" if tests else ""
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT c.id FROM {Customer._meta.db_table} c WHERE c.id IN "
-                           f"({', '.join(str(pk) for pk in wanted)}) AND c.deleted_at IS NULL{scope}")
+                           f"({', '.join(str(pk) for pk in wanted)}) AND {self.scope_sql('c')}")
             return {row[0] for row in cursor.fetchall()}
 
     # --- answers --------------------------------------------------------------------------
