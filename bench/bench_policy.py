@@ -132,14 +132,26 @@ def once(func) -> float:
 
 def sql_of(who, params: dict):
     """The page query's SQL alone (sort by id), to show the database's share without row building;
-    for a scope read by branches (a rep with links), the query of the branches' pages."""
+    for a scope read by branches (a rep with links), the query of the branches' pages and the one
+    of the page's rows by id."""
     from kehu.customers.queries import branch_pages_sql, list_querysets, parse_filters
 
     queryset, branches = list_querysets(who, parse_filters(params))
-    if branches:
-        sql, sql_params = branch_pages_sql(branches, "id", True, None, 51)
-    else:
-        sql, sql_params = queryset.order_by("-id")[:51].query.sql_with_params()
+    if branches:  # the branches' pages (ids), then the page's rows by id: two statements
+        first, first_params = branch_pages_sql(branches, "id", True, None, 51)
+        with connection.cursor() as cursor:
+            cursor.execute(first, first_params)
+            ids = sorted({row[0] for row in cursor.fetchall()}, reverse=True)[:51]
+        rows_sql, rows_params = Customer.objects.filter(pk__in=ids).order_by("-id").query.sql_with_params()
+
+        def both():
+            with connection.cursor() as cursor:
+                cursor.execute(first, first_params)
+                cursor.fetchall()
+                cursor.execute(rows_sql, rows_params)
+                cursor.fetchall()
+        return both
+    sql, sql_params = queryset.order_by("-id")[:51].query.sql_with_params()
 
     def run():
         with connection.cursor() as cursor:
