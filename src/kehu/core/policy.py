@@ -60,9 +60,10 @@ class Access:
         return self._led
 
     def _read_facts(self) -> None:
-        """The led teams, and whether the user has any collaborator link, in one round trip (read
-        for every request and every search; two ORM queries cost a rep's search a third of its time).
-        The links answer is the scope's for a user who leads no team (scope_parts)."""
+        """The led teams and whether the user has any collaborator link, in one round trip (read
+        for every request and every search; as ORM queries they cost a rep's search a third of its
+        time). Nothing here touches the customers table: on PostgreSQL planning a query on it costs
+        more than running this one."""
         if not (self.active and self.pk) or self.is_system:
             self._led = frozenset()
             return
@@ -77,25 +78,40 @@ class Access:
                 [self.pk, self.pk])
             rows = cursor.fetchall()
         self._led = frozenset(row[0] for row in rows if row[0])
-        self._has_links = bool(rows[-1][1])
+        self._has_links = bool(next(row for row in rows if not row[0])[1])  # the one row that is not a team
 
     def scope_parts(self) -> tuple[bool, bool]:
-        """(owner branch needed, links branch needed) beyond the led teams, asked once with two
-        indexed EXISTS. Leaving out a branch that can match nothing lets the database walk one
-        index (owner or team, then the sort key) instead of merging and sorting two sets."""
+        """(owner branch needed, links branch needed) beyond the led teams. Leaving out a branch
+        that can match nothing lets the database walk one index (owner or team, then the sort key)
+        instead of merging and sorting two sets. A rep or a manager leading no team always has the
+        owner branch (their book may be empty now and not in a second); a lead has it when they
+        own a customer outside their teams, and the links branch when linked to one."""
         if self._scope_parts is None:
             from kehu.customers.models import Customer, CustomerCollaborator
 
-            led = sorted(self.led_team_ids)
-            if led:
-                owns = Customer.objects.filter(owner_id=self.pk).exclude(team_id__in=led).exists()
-                links = CustomerCollaborator.objects.filter(user_id=self.pk).exclude(customer__team_id__in=led).exists()
-            else:
-                owns = self.role in OWNER_ROLES or Customer.objects.filter(owner_id=self.pk).exists()
-                links = self._has_links if self._has_links is not None else \
-                    CustomerCollaborator.objects.filter(user_id=self.pk).exists()
-            self._scope_parts = (owns, links)
+            led = sorted(self.led_team_ids)  # reads the facts
+            if not led and self.role in OWNER_ROLES:
+                self._scope_parts = (True, bool(self._has_links))
+            elif not led:
+                self._scope_parts = (self._exists(f"SELECT 1 FROM {Customer._meta.db_table} WHERE owner_id = %s"),
+                                     bool(self._has_links))
+            else:  # one round trip for both
+                outside = f"(c.team_id IS NULL OR c.team_id NOT IN ({', '.join(str(int(t)) for t in led)}))"
+                customers, links = Customer._meta.db_table, CustomerCollaborator._meta.db_table
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT CASE WHEN EXISTS(SELECT 1 FROM {customers} c WHERE c.owner_id = %s AND {outside}) "
+                        "THEN 1 ELSE 0 END, CASE WHEN EXISTS(SELECT 1 FROM "
+                        f"{links} l JOIN {customers} c ON c.id = l.customer_id WHERE l.user_id = %s AND {outside}) "
+                        "THEN 1 ELSE 0 END", [self.pk, self.pk])
+                    owns, linked = cursor.fetchone()
+                self._scope_parts = (bool(owns), bool(linked))
         return self._scope_parts
+
+    def _exists(self, sql: str) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT CASE WHEN EXISTS({sql}) THEN 1 ELSE 0 END", [self.pk])
+            return bool(cursor.fetchone()[0])
 
     @property
     def is_team_lead(self) -> bool:

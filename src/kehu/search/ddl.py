@@ -69,29 +69,31 @@ def scope_text(owner_id, team_id) -> str:
         scope_token(SCOPE_TEAM, team_id) if team_id is not None else "")
 
 
-# --- a rep's own trigrams (SQLite) ----------------------------------------------------------------
-# FTS5 intersects "contains q" with an owner's token by seeking through the pattern's posting
-# lists, which for a common trigram span a good part of the table: ~1 ms for a rep's 3.5 k
+# --- a scope's own trigrams (SQLite) --------------------------------------------------------------
+# FTS5 intersects "contains q" with an owner's or a team's token by seeking through the pattern's
+# posting lists, which for a common trigram span a good part of the table: ~1 ms for a rep's 3.5 k
 # documents at a million, against 0.05 ms for everyone's newest matches. search_own holds every
-# owned document's trigrams once more, each prefixed with the owner's token, so a rep's substring
-# search reads posting lists of their own documents only. Contentless, rowids only (detail=none):
-# the owner's token + trigram is the term, instr() re-checks the pattern. The `ascii` tokenizer
-# splits at ASCII punctuation and spaces, so those characters of a trigram are written as
-# private-use characters (_OWN_ESCAPE + code) to keep each term whole.
+# document's trigrams once more as terms of its owner and of its team (each trigram prefixed with
+# the scope token), so a rep's or a lead's substring search reads posting lists of their own
+# documents only. Contentless, rowids only (detail=none): the token + trigram is the term, instr()
+# re-checks the pattern. The `ascii` tokenizer splits at ASCII punctuation and spaces, so those
+# characters of a trigram are written as private-use characters (_OWN_ESCAPE + code) to keep each
+# term whole.
 _OWN_ESCAPE = 0xE100
 _OWN_TABLE = {c: _OWN_ESCAPE + c for c in range(128) if not chr(c).isalnum()}
 
 
-def own_term(owner_token: str, gram: str) -> str:
-    return owner_token + gram.translate(_OWN_TABLE)
+def own_term(scope_token: str, gram: str) -> str:
+    return scope_token + gram.translate(_OWN_TABLE)
 
 
 def own_grams(hay, scope) -> str:
-    """The search_own text of a document: its trigrams as owner terms ("" when nobody owns it)."""
-    if not hay or not scope or not scope.startswith(SCOPE_OWNER):
+    """The search_own text of a document: its trigrams as terms of each token of its scope (the
+    owner's, the team's; "" for neither)."""
+    if not hay or not scope:
         return ""
-    owner = scope[:3]
-    return " ".join(own_term(owner, gram) for gram in trigrams(hay))
+    grams = trigrams(hay)
+    return " ".join(own_term(scope[at:at + 3], gram) for at in range(0, len(scope), 3) for gram in grams)
 
 
 def keys_of(hay) -> list[str]:
@@ -181,7 +183,7 @@ def _sqlite_statements() -> list[str]:
         "INSERT INTO search_fts(rowid, hay, scope) VALUES (NEW.customer_id, NEW.hay, NEW.scope); END",
         "CREATE TRIGGER search_scope AFTER UPDATE OF owner_id, team_id ON customers_customer "
         f"WHEN NEW.owner_id IS NOT OLD.owner_id OR NEW.team_id IS NOT OLD.team_id BEGIN {_SCOPE_UPDATE}; END",
-        # The owner terms (contentless: a delete names the terms it removes, computed again from
+        # The owner and team terms (contentless: a delete names the terms it removes, computed again from
         # the old row by the same deterministic function).
         "CREATE VIRTUAL TABLE IF NOT EXISTS search_own USING fts5(grams, content='', detail='none', "
         "columnsize=0, tokenize='ascii')",

@@ -12,9 +12,9 @@ matches: a key equals q, a key starts with q, a key contains q — newest custom
   The index holds each document's owner and team as scope tokens beside its trigrams
   (kehu.search.ddl.scope_text), so for a scoped user it is asked "contains q AND owned by me /
   in my teams" and intersects the posting lists itself, newest first; collaborator links are few
-  and their documents are tested directly and merged in. A rep's own documents have their own
-  index on SQLite (search_own: their trigrams as owner terms); on PostgreSQL a rep's newest
-  customers are tested first when the pattern is common enough (owned_walk_pays).
+  and their documents are tested directly and merged in. A scope's own documents have their own
+  index on SQLite (search_own: their trigrams as owner and team terms); on PostgreSQL a rep's
+  newest customers are tested first when the pattern is common enough (owned_walk_pays).
 
 Either way the answer is cut by density. A range query that returns more than CAP rows, or a
 substring in a good share of all documents (trigram.common_everywhere), means the pattern is
@@ -361,16 +361,19 @@ class _Search:
     # --- substrings: the trigram index -----------------------------------------------------------
     def substring(self, pattern: str) -> None:
         tokens = self.branches.tokens() if self.branches is not None else None
+        # PostgreSQL's GIN index reads a common trigram's whole posting list; a rep's or a team's
+        # newest customers hold a page of such a pattern (the rest, if any, from the index).
+        walk_by = self._walkable_branch() if tokens else None
+        if walk_by is not None and owned_walk_pays(pattern, self.limit):
+            self._walk_index(pattern, tokens, walk_by=walk_by)
+            return
         # A scope holding a good share of all documents (a big team on PostgreSQL, by the index's
         # statistics) is searched like everyone's, each candidate checked: GIN would read the
         # team token's posting list, longer than the pattern's.
         if tokens is not None and not (tokens and scope_share(tokens) >= DENSE_SCOPE):
-            # PostgreSQL's GIN index reads a common trigram's whole posting list; any scope's
-            # newest documents hold a page of such a pattern. FTS5 walks both lists newest first.
-            if connection.vendor != "sqlite" and self.branches.owner and not self.branches.teams and \
-                    owned_walk_pays(pattern, self.limit):
-                self._walk_index(pattern, tokens, owned_walk=True)
-            elif connection.vendor != "sqlite" and common_everywhere(pattern):
+            # Any scope's newest documents hold a page of a pattern common everywhere; FTS5 walks
+            # the posting lists newest first.
+            if connection.vendor != "sqlite" and common_everywhere(pattern):
                 self._walk(pattern)
             else:
                 self._walk_index(pattern, tokens)
@@ -415,31 +418,42 @@ class _Search:
                 self._scope_ids = set(ids) if len(ids) <= SMALL_SCOPE else None
         return self._scope_ids
 
-    def _walk_index(self, pattern: str, tokens: list[str] | None = None, *, owned_walk: bool = False) -> None:
+    def _walkable_branch(self) -> tuple[str, int] | None:
+        """The one index-ordered branch of the scope that a walk can read newest first
+        (PostgreSQL): a rep's own customers (owner, -id), or a lead's one team (team, -id)."""
+        if connection.vendor == "sqlite":
+            return None
+        if self.branches.owner and not self.branches.teams:
+            return ("owner_id", self.branches.owner)
+        if len(self.branches.teams) == 1 and not self.branches.owner:
+            return ("team_id", self.branches.teams[0])
+        return None
+
+    def _walk_index(self, pattern: str, tokens: list[str] | None = None, *,
+                    walk_by: tuple[str, int] | None = None) -> None:
         """The trigram index newest first, in growing batches: every document, or (with `tokens`)
         those of the owned and team branches, the index intersecting its posting lists with
         theirs. A collaborator's linked documents (few) are read once and merged in id order.
-        `owned_walk`: a rep's own customers newest first, each document tested (a pattern common
-        enough that a page is found after a few dozen)."""
+        `walk_by` (column, value): that branch's customers newest first, each document tested (a
+        pattern common enough that a page is found after a few dozen), then the index below them."""
         linked = sorted(self._linked_documents(pattern), reverse=True) \
             if tokens is not None and self.branches.linked_by else []
-        # A rep's own documents (SQLite): the owner's terms in search_own, lists of their own
-        # documents only, instead of intersecting the owner's token with everyone's trigrams.
-        own = tokens[0] if tokens and len(tokens) == 1 and not self.branches.teams and \
-            connection.vendor == "sqlite" else None
+        # The scope's own documents (SQLite): the owner's and teams' terms in search_own, lists of
+        # their own documents only, instead of intersecting their tokens with everyone's trigrams.
+        own = tokens if tokens and connection.vendor == "sqlite" else None
         before, batch = BIGGEST_ID, max(FIRST_BATCH, self.limit * 2)
-        if own is not None:  # the rep's own documents: all in scope unless deleted since, so little over-fetch
+        if own is not None:  # the scope's own documents: all in scope unless deleted since, so little over-fetch
             batch = self.limit - len(self.found) + 8
-        while owned_walk and not self.full:  # the rep's newest OWNED_WINDOW customers; the index for the rest
+        while walk_by is not None and not self.full:  # the newest OWNED_WINDOW; the index for the rest
             need = self.limit - len(self.found)
-            ids = _owned_matches(self.branches.owner, pattern, before, OWNED_WINDOW, need, self.access.scope_sql("c"))
+            ids = _owned_matches(walk_by, pattern, before, OWNED_WINDOW, need, self.access.scope_sql("c"))
             # Fewer than asked: the window was read to its end (or the book's).
-            floor = ids[-1] if len(ids) == need else _owned_floor(self.branches.owner, before, OWNED_WINDOW)
+            floor = ids[-1] if len(ids) == need else _owned_floor(walk_by, before, OWNED_WINDOW)
             self._take(sorted(set(ids).union(pk for pk in linked if floor < pk < before), reverse=True),
                        checked=set(ids))
             if floor == 0:  # the whole book was read
                 return
-            before, owned_walk = floor, len(ids) == need
+            before, walk_by = floor, walk_by if len(ids) == need else None
         while not self.full:
             if own is not None:
                 ids = own_newest_first(pattern, own, before, batch, self.access.scope_sql("c"))
@@ -455,30 +469,34 @@ class _Search:
 
 
 def owned_walk_pays(pattern: str, limit: int) -> bool:
-    """Whether a rep's newest customers, each document tested, should be read before the index
-    (PostgreSQL): the pattern is in a few percent of all documents, so their newest OWNED_WINDOW
-    hold a page, where GIN would read the pattern's whole posting list (科技: 100 k entries, 1.6 ms
-    at a million)."""
+    """Whether a rep's (or a lead's team's) newest customers, each document tested, should be read
+    before the index (PostgreSQL): the pattern is in a few percent of all documents, so their newest
+    OWNED_WINDOW hold a page, where GIN would read the pattern's whole posting list (科技: 100 k
+    entries, 1.6 ms at a million)."""
     return pattern_share(pattern) * OWNED_WINDOW >= 2 * limit
 
 
-_OWNED = ("SELECT c.id FROM customers_customer c WHERE c.owner_id = %s AND c.deleted_at IS NULL AND c.id < %s "
-          "ORDER BY c.id DESC")
+def _branch_sql(branch: tuple[str, int], scope: str = "") -> str:
+    """A branch's live customers below an id, newest first ((owner|team, -id) index)."""
+    column = {"owner_id": "owner_id", "team_id": "team_id"}[branch[0]]
+    return (f"SELECT c.id FROM customers_customer c WHERE c.{column} = %s AND c.deleted_at IS NULL AND c.id < %s "
+            f"{'AND ' + scope + ' ' if scope else ''}ORDER BY c.id DESC")
 
 
-def _owned_matches(owner: int, pattern: str, before: int, window: int, count: int, scope: str) -> list[int]:
-    """Up to `count` of the owner's newest `window` live customers below `before` whose document
+def _owned_matches(branch: tuple[str, int], pattern: str, before: int, window: int, count: int,
+                   scope: str) -> list[int]:
+    """Up to `count` of the branch's newest `window` live customers below `before` whose document
     contains `pattern` and which pass `scope` (the policy's condition on customers `c`), newest
-    first (the (owner, -id) index walked, each document tested)."""
+    first (the branch's (column, -id) index walked, each document tested)."""
     test = "instr(d.hay, %s) > 0" if connection.vendor == "sqlite" else "strpos(d.hay, %s) > 0"
-    owned = _OWNED.replace(" ORDER BY", f" AND {scope} ORDER BY")
-    return _fetch(f"SELECT w.id FROM ({owned} LIMIT %s) w JOIN search_document d ON d.customer_id = w.id "
-                  f"WHERE {test} ORDER BY w.id DESC LIMIT %s", [owner, before, window, pattern, count])
+    return _fetch(f"SELECT w.id FROM ({_branch_sql(branch, scope)} LIMIT %s) w JOIN search_document d "
+                  f"ON d.customer_id = w.id WHERE {test} ORDER BY w.id DESC LIMIT %s",
+                  [branch[1], before, window, pattern, count])
 
 
-def _owned_floor(owner: int, before: int, window: int) -> int:
-    """The lowest id of the owner's newest `window` live customers below `before`; 0 when fewer."""
-    rows = _fetch(f"{_OWNED} LIMIT 1 OFFSET %s", [owner, before, window - 1])
+def _owned_floor(branch: tuple[str, int], before: int, window: int) -> int:
+    """The lowest id of the branch's newest `window` live customers below `before`; 0 when fewer."""
+    rows = _fetch(f"{_branch_sql(branch)} LIMIT 1 OFFSET %s", [branch[1], before, window - 1])
     return rows[0] if rows else 0
 
 

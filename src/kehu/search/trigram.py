@@ -103,16 +103,17 @@ def _fts_ids(pattern: str, *, before: int | None, count: int, scope: list[str] |
                   [match, *([before] if before is not None else []), count])
 
 
-def own_newest_first(pattern: str, owner_token: str, before: int, count: int, scope: str) -> list[int]:
-    """Ids of the documents owned by `owner_token`'s owner that contain `pattern` and whose
-    customer passes `scope` (the policy's condition on customers `c`), below `before`, newest
-    first, from search_own (SQLite): the rarest few of the pattern's trigrams as that owner's
-    terms, instr re-checking the whole pattern."""
+def own_newest_first(pattern: str, tokens: list[str], before: int, count: int, scope: str) -> list[int]:
+    """Ids of the documents of these scope tokens (an owner's, teams') that contain `pattern` and
+    whose customer passes `scope` (the policy's condition on customers `c`), below `before`, newest
+    first, from search_own (SQLite): the rarest few of the pattern's trigrams as each token's terms,
+    instr re-checking the whole pattern."""
     grams = trigrams(pattern)
     if len(grams) > RAREST:
         frequencies = _sqlite_frequencies()
         grams = sorted(grams, key=lambda gram: frequencies.get(gram, 0))[:RAREST]
-    match = " AND ".join(_fts_phrase(own_term(owner_token, gram)) for gram in grams)
+    match = " OR ".join("(" + " AND ".join(_fts_phrase(own_term(token, gram)) for gram in grams) + ")"
+                        for token in tokens)
     return _fetch("SELECT o.rowid FROM search_own o JOIN search_document d ON d.customer_id = o.rowid "
                   "JOIN customers_customer c ON c.id = o.rowid "
                   f"WHERE o.search_own MATCH %s AND instr(d.hay, %s) > 0 AND {scope} AND o.rowid < %s "

@@ -1,7 +1,8 @@
-"""search_own (SQLite): every owned document's trigrams once more, as terms of its owner, so a
-rep's substring search reads posting lists of their own documents only (kehu.search.ddl, "a rep's
-own trigrams"; BENCHMARKS.md, issue 5). PostgreSQL is unchanged: its GIN index intersects the
-owner's token with the pattern's trigrams fast enough (same file)."""
+"""search_own (SQLite): every document's trigrams once more, as terms of its owner and of its team,
+so a rep's or a lead's substring search reads posting lists of their own documents only
+(kehu.search.ddl, "a scope's own trigrams"; BENCHMARKS.md, issue 5). PostgreSQL is unchanged: a
+rep's or a one-team lead's newest customers are tested first for a common pattern, and the GIN
+index intersects the scope's token with a rare pattern's trigrams (kehu.search.engine)."""
 
 from django.db import migrations
 
