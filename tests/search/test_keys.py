@@ -271,3 +271,28 @@ def test_a_reps_substring_index_follows_every_write(rep, other_rep, manager, mon
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:  # the contentless index's own consistency check
             cursor.execute("INSERT INTO search_own(search_own) VALUES ('integrity-check')")
+
+
+def test_a_missing_scope_trigger_is_put_back_and_the_scope_index_refilled(rep, other_rep, manager, crowd,
+                                                                          monkeypatch):
+    """The triggers that keep a scope's own index (search_own on SQLite, the scope column on
+    PostgreSQL) are put back by ensure() like the others, and what changed meanwhile is indexed."""
+    import kehu.search.engine as engine
+    from django.db import connection
+
+    from kehu.customers.services.handover import customer_handover
+    from kehu.search.ddl import ensure
+
+    monkeypatch.setattr(engine, "common_everywhere", lambda pattern: False)  # always the scoped index
+    theirs = next(c for c in crowd if c.owner_id == other_rep.pk and c.pk != crowd[1].pk and c.deleted_at is None)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER search_own_au")
+        else:
+            cursor.execute("DROP TRIGGER search_scope ON customers_customer")
+    customer_handover(manager, [theirs.pk], to_owner=rep.pk, reason="调岗")
+    assert theirs.pk not in search_customer_ids(rep, "@hl", limit=50)  # not indexed for its new owner yet
+    assert ensure(connection) is True
+    assert theirs.pk in search_customer_ids(rep, "@hl", limit=50)
+    assert search_customer_ids(rep, "@hl", limit=50) == _reference(rep, "@hl", 50)
+    assert ensure(connection) is False
