@@ -219,36 +219,27 @@ class _Search:
         ids = [pk for pk in ids_newest_first if pk not in self.seen]
         if checked is not None:
             unknown = [pk for pk in ids if pk not in checked]
-            keep = checked | (self._visible(unknown) if unknown else set())
-            for pk in ids:
-                if pk in keep:
-                    self.seen.add(pk)
-                    self.found.append(pk)
-                    if self.full:
-                        return
+            self._keep(ids, checked | (self._visible(unknown) if unknown else set()))
             return
         # The scope's ids when a walk of the scope has read them already; not read for this alone
         # (a rep's few thousand ids cost more than asking the queryset about a page of candidates).
-        in_scope = self._scope_ids if isinstance(self._scope_ids, set) else None
-        if in_scope is not None:
-            for pk in ids:
-                if pk in in_scope:
-                    self.seen.add(pk)
-                    self.found.append(pk)
-                    if self.full:
-                        return
+        if isinstance(self._scope_ids, set):
+            self._keep(ids, self._scope_ids)
             return
         start, batch = 0, max(FIRST_BATCH, (self.limit - len(self.found)) * 2)
         while start < len(ids) and not self.full:
             chunk = ids[start:start + batch]
-            keep = self._visible(chunk)
-            for pk in chunk:
-                if pk in keep:
-                    self.seen.add(pk)
-                    self.found.append(pk)
-                    if self.full:
-                        return
+            self._keep(chunk, self._visible(chunk))
             start, batch = start + len(chunk), min(batch * 4, MAX_BATCH)
+
+    def _keep(self, ids: list[int], allowed: set[int]) -> None:
+        """Add the allowed ones of `ids` to the page, in order, until it is full."""
+        for pk in ids:
+            if pk in allowed:
+                self.seen.add(pk)
+                self.found.append(pk)
+                if self.full:
+                    return
 
     def verified(self) -> bool:
         """The final check of what the scope's own indexes let through, against the queryset."""
