@@ -153,6 +153,9 @@ def _plans(monkeypatch):
     monkeypatch.setattr(engine, "owned_walk_pays", lambda pattern, limit: False)
     monkeypatch.setattr(engine, "scope_share", lambda tokens: 1.0)  # a scope as big as everyone's
     yield "dense scope: searched like everyone's, candidates checked"
+    monkeypatch.setattr(engine, "owned_walk_pays", lambda pattern, limit: True)
+    yield "dense scope: the newest walked two at a time, the rest like everyone's"
+    monkeypatch.setattr(engine, "owned_walk_pays", lambda pattern, limit: False)
     monkeypatch.setattr(engine, "scope_share", lambda tokens: 0.0)
     monkeypatch.setattr(engine, "SMALL_SCOPE", 0)  # the scope is never read whole
     yield "big scope"

@@ -355,13 +355,16 @@ class _Search:
         # PostgreSQL's GIN index reads a common trigram's whole posting list; a rep's or a team's
         # newest customers hold a page of such a pattern (the rest, if any, from the index).
         walk_by = self._walkable_branch() if tokens else None
+        dense = bool(tokens) and scope_share(tokens) >= DENSE_SCOPE
         if walk_by is not None and owned_walk_pays(pattern, self.limit):
-            self._walk_index(pattern, tokens, walk_by=walk_by)
-            return
+            # A dense scope's rest (rare after the window) is searched like everyone's, below.
+            self._walk_index(pattern, tokens, walk_by=walk_by, then_index=not dense)
+            if self.full or not dense:
+                return
         # A scope holding a good share of all documents (a big team on PostgreSQL, by the index's
         # statistics) is searched like everyone's, each candidate checked: GIN would read the
         # team token's posting list, longer than the pattern's.
-        if tokens is not None and not (tokens and scope_share(tokens) >= DENSE_SCOPE):
+        if tokens is not None and not dense:
             # Any scope's newest documents hold a page of a pattern common everywhere; FTS5 walks
             # the posting lists newest first.
             if connection.vendor != "sqlite" and common_everywhere(pattern):
@@ -421,12 +424,13 @@ class _Search:
         return None
 
     def _walk_index(self, pattern: str, tokens: list[str] | None = None, *,
-                    walk_by: tuple[str, int] | None = None) -> None:
+                    walk_by: tuple[str, int] | None = None, then_index: bool = True) -> None:
         """The trigram index newest first, in growing batches: every document, or (with `tokens`)
         those of the owned and team branches, the index intersecting its posting lists with
         theirs. A collaborator's linked documents (few) are read once and merged in id order.
         `walk_by` (column, value): that branch's customers newest first, each document tested (a
-        pattern common enough that a page is found after a few dozen), then the index below them."""
+        pattern common enough that a page is found after a few dozen), then (`then_index`) the
+        index below them."""
         linked = sorted(self._linked_documents(pattern), reverse=True) \
             if tokens is not None and self.branches.linked_by else []
         # The scope's own documents (SQLite): the owner's and teams' terms in search_own, lists of
@@ -445,6 +449,8 @@ class _Search:
             if floor == 0:  # the whole book was read
                 return
             before, walk_by = floor, walk_by if len(ids) == need else None
+        if not then_index:
+            return
         while not self.full:
             if own is not None:
                 ids = own_newest_first(pattern, own, before, batch, self.access.scope_sql("c"))
