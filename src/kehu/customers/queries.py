@@ -450,8 +450,6 @@ def list_querysets(user, filters: CustomerFilters) -> tuple[QuerySet, list[Query
     """The customers `user` may see after the list filters, and — when the policy gives the scope
     as branches (core.policy.scope_branches: a rep's own customers and their links) — the same
     per branch, for paginate(branches=…) to read each through its own indexes and merge."""
-    from kehu.customers.models import Customer
-
     parts = scope_branches(user)
     if parts is None:
         return apply_filters(visible_customers(user), filters), None

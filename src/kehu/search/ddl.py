@@ -170,17 +170,16 @@ def _sqlite_statements() -> list[str]:
     refresh_new = _refresh_sql("sqlite", "NEW.customer_id") + ";"
     refresh_old = _refresh_sql("sqlite", "OLD.customer_id") + ";"
     out = [
-        "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(hay, scope, content='search_document', "
+        "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(hay, content='search_document', "
         "content_rowid='customer_id', tokenize='trigram case_sensitive 1')",
         "CREATE TRIGGER search_document_ai AFTER INSERT ON search_document BEGIN "
-        "INSERT INTO search_fts(rowid, hay, scope) VALUES (NEW.customer_id, NEW.hay, NEW.scope); END",
+        "INSERT INTO search_fts(rowid, hay) VALUES (NEW.customer_id, NEW.hay); END",
         "CREATE TRIGGER search_document_ad AFTER DELETE ON search_document BEGIN "
-        "INSERT INTO search_fts(search_fts, rowid, hay, scope) VALUES ('delete', OLD.customer_id, OLD.hay, "
-        "OLD.scope); END",
-        "CREATE TRIGGER search_document_au AFTER UPDATE ON search_document BEGIN "
-        "INSERT INTO search_fts(search_fts, rowid, hay, scope) VALUES ('delete', OLD.customer_id, OLD.hay, "
-        "OLD.scope); "
-        "INSERT INTO search_fts(rowid, hay, scope) VALUES (NEW.customer_id, NEW.hay, NEW.scope); END",
+        "INSERT INTO search_fts(search_fts, rowid, hay) VALUES ('delete', OLD.customer_id, OLD.hay); END",
+        "CREATE TRIGGER search_document_au AFTER UPDATE OF hay ON search_document "
+        "WHEN NEW.hay IS NOT OLD.hay BEGIN "
+        "INSERT INTO search_fts(search_fts, rowid, hay) VALUES ('delete', OLD.customer_id, OLD.hay); "
+        "INSERT INTO search_fts(rowid, hay) VALUES (NEW.customer_id, NEW.hay); END",
         "CREATE TRIGGER search_scope AFTER UPDATE OF owner_id, team_id ON customers_customer "
         f"WHEN NEW.owner_id IS NOT OLD.owner_id OR NEW.team_id IS NOT OLD.team_id BEGIN {_SCOPE_UPDATE}; END",
         # The owner and team terms (contentless: a delete names the terms it removes, computed again from

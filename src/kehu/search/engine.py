@@ -40,8 +40,8 @@ from kehu.core.policy import access_for, customer_scope, visible_customers
 from kehu.core.validators import normalise_text, phone_digits
 from kehu.search.ddl import SCOPE_OWNER, SCOPE_TEAM, fold, scope_token
 from kehu.search.keytable import TOP
-from kehu.search.trigram import (common_everywhere, index_newest_first, own_newest_first, pattern_share,
-                                 scope_share, trigram_candidates)
+from kehu.search.trigram import (common_everywhere, fetch_ids, fetch_rows, index_newest_first,
+                                 own_newest_first, pattern_share, scope_share, trigram_candidates)
 
 MAX_LIMIT = 200
 MAX_QUERY = 100
@@ -157,20 +157,8 @@ def _scan(queryset: QuerySet, pats: list[str], limit: int, found: list[int] | No
     return found
 
 
-def _fetch(sql: str, params: list) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
-
-
 # The documents of a user's collaborator links, flagged apart from key rows (keys() reads both at once).
 _LINK_ROW = 2
-
-
-def _rows(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def _in(values) -> str:
@@ -274,7 +262,7 @@ class _Search:
         test = "instr(hay, %s) > 0" if connection.vendor == "sqlite" else "strpos(hay, %s) > 0"
         before, batch = BIGGEST_ID, max(FIRST_BATCH, self.limit * 2)
         while not self.full:
-            ids = _fetch(f"SELECT customer_id FROM search_document WHERE {test} AND customer_id < %s "
+            ids = fetch_ids(f"SELECT customer_id FROM search_document WHERE {test} AND customer_id < %s "
                          "ORDER BY customer_id DESC LIMIT %s", [pattern, before, batch])
             self._take(ids)
             if len(ids) < batch:
@@ -291,7 +279,7 @@ class _Search:
         select = "customer_id, CASE WHEN key = %s THEN 1 ELSE 0 END" if exact else "customer_id, 0"
         rows: list[tuple] = []
         if self.branches is None:
-            rows = _rows(f"SELECT {select} FROM search_key WHERE {where} LIMIT %s", [*params, CAP + 1])
+            rows = fetch_rows(f"SELECT {select} FROM search_key WHERE {where} LIMIT %s", [*params, CAP + 1])
             dense = len(rows) > CAP
         else:
             dense = False
@@ -302,14 +290,14 @@ class _Search:
                 if with_links:  # the links' documents in the same round trip (see _linked)
                     sql = f"SELECT * FROM ({sql}) AS k UNION ALL SELECT * FROM ({self._linked_sql} LIMIT %s) AS l"
                     args += [self.branches.linked_by, LINKED_READ + 1]
-                found = _rows(sql, args)
+                found = fetch_rows(sql, args)
                 if with_links:
                     linked = [(pk, hay) for pk, flag, hay in found if flag == _LINK_ROW]
                     self.__dict__["_linked"] = linked if len(linked) <= LINKED_READ else None
                     found = [row for row in found if row[1] != _LINK_ROW]
                 dense, rows = len(found) > CAP, rows + [row[:2] for row in found]
             if self.branches.teams and not dense:
-                found = _rows(f"SELECT {select} FROM search_key WHERE team_id IN ({_in(self.branches.teams)}) "
+                found = fetch_rows(f"SELECT {select} FROM search_key WHERE team_id IN ({_in(self.branches.teams)}) "
                               f"AND {where} LIMIT %s", [*params, CAP + 1])
                 dense, rows = len(found) > CAP, rows + found
             if self.branches.linked_by and not dense:
@@ -338,7 +326,7 @@ class _Search:
     def _linked(self) -> list[tuple[int, str]] | None:
         """The documents of the user's collaborator links, read once for the three patterns; None
         when there are more than LINKED_READ (each pattern is then asked of the database)."""
-        rows = _rows(f"{self._linked_sql} LIMIT %s", [self.branches.linked_by, LINKED_READ + 1])
+        rows = fetch_rows(f"{self._linked_sql} LIMIT %s", [self.branches.linked_by, LINKED_READ + 1])
         return [(pk, hay) for pk, _flag, hay in rows] if len(rows) <= LINKED_READ else None
 
     def _linked_documents(self, pattern: str) -> list[int]:
@@ -346,7 +334,7 @@ class _Search:
         if self._linked is not None:
             return [pk for pk, hay in self._linked if pattern in hay]  # what instr/strpos test
         test = "instr(d.hay, %s) > 0" if connection.vendor == "sqlite" else "strpos(d.hay, %s) > 0"
-        return _fetch(f"SELECT customer_id FROM ({self._linked_sql} AND {test}) AS linked",
+        return fetch_ids(f"SELECT customer_id FROM ({self._linked_sql} AND {test}) AS linked",
                       [self.branches.linked_by, pattern])
 
     # --- substrings: the trigram index -----------------------------------------------------------
@@ -401,14 +389,14 @@ class _Search:
                             "AND deleted_at IS NULL"
                     # A rep given a big book: step over SMALL_SCOPE index entries (~1 ms) rather than
                     # read them into a set only to drop it (5–7 ms for every search they make).
-                    if _fetch(f"{owned} LIMIT 1 OFFSET {SMALL_SCOPE}", []):
+                    if fetch_ids(f"{owned} LIMIT 1 OFFSET {SMALL_SCOPE}", []):
                         return None
                     parts.append(owned)
                 if self.branches.linked_by:
                     parts.append("SELECT l.customer_id FROM customers_customercollaborator l JOIN customers_customer c "
                                  f"ON c.id = l.customer_id WHERE l.user_id = {int(self.branches.linked_by)} "
                                  "AND c.deleted_at IS NULL")
-                ids = _fetch(" UNION ALL ".join(parts) + " LIMIT %s", [SMALL_SCOPE + 1])
+                ids = fetch_ids(" UNION ALL ".join(parts) + " LIMIT %s", [SMALL_SCOPE + 1])
                 self._scope_ids = set(ids) if len(ids) <= SMALL_SCOPE else None
         return self._scope_ids
 
@@ -486,14 +474,14 @@ def _owned_matches(branch: tuple[str, int], pattern: str, before: int, window: i
     contains `pattern` and which pass `scope` (the policy's condition on customers `c`), newest
     first (the branch's (column, -id) index walked, each document tested)."""
     test = "instr(d.hay, %s) > 0" if connection.vendor == "sqlite" else "strpos(d.hay, %s) > 0"
-    return _fetch(f"SELECT w.id FROM ({_branch_sql(branch, scope)} LIMIT %s) w JOIN search_document d "
+    return fetch_ids(f"SELECT w.id FROM ({_branch_sql(branch, scope)} LIMIT %s) w JOIN search_document d "
                   f"ON d.customer_id = w.id WHERE {test} ORDER BY w.id DESC LIMIT %s",
                   [branch[1], before, window, pattern, count])
 
 
 def _owned_floor(branch: tuple[str, int], before: int, window: int) -> int:
     """The lowest id of the branch's newest `window` live customers below `before`; 0 when fewer."""
-    rows = _fetch(f"{_branch_sql(branch)} LIMIT 1 OFFSET %s", [branch[1], before, window - 1])
+    rows = fetch_ids(f"{_branch_sql(branch)} LIMIT 1 OFFSET %s", [branch[1], before, window - 1])
     return rows[0] if rows else 0
 
 
@@ -501,4 +489,4 @@ def _documents_containing(ids: list[int], pattern: str) -> list[int]:
     if not ids:
         return []
     test = "instr(hay, %s) > 0" if connection.vendor == "sqlite" else "strpos(hay, %s) > 0"
-    return _fetch(f"SELECT customer_id FROM search_document WHERE customer_id IN ({_in(ids)}) AND {test}", [pattern])
+    return fetch_ids(f"SELECT customer_id FROM search_document WHERE customer_id IN ({_in(ids)}) AND {test}", [pattern])

@@ -9,7 +9,7 @@ from django.db import connection
 from kehu.search.ddl import PG_INDEXED, own_term, trigrams
 
 
-def _fetch(sql: str, params: list) -> list[int]:
+def fetch_ids(sql: str, params: list) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
@@ -36,12 +36,12 @@ def _sqlite_frequencies() -> dict[str, float]:
     global _sqlite_frequencies_cache
     if _sqlite_frequencies_cache is None or time.monotonic() - _sqlite_frequencies_cache[0] > 3600:
         counts: Counter = Counter()
-        rows = _rows("SELECT hay FROM search_document ORDER BY customer_id DESC LIMIT %s", [SAMPLE])
+        rows = fetch_rows("SELECT hay FROM search_document ORDER BY customer_id DESC LIMIT %s", [SAMPLE])
         for (hay,) in rows:
             counts.update({hay[i:i + 3] for i in range(len(hay) - 2)})
-        total = _rows("SELECT count(*) FROM search_document", [])[0][0] if len(rows) < SAMPLE else None
+        total = fetch_rows("SELECT count(*) FROM search_document", [])[0][0] if len(rows) < SAMPLE else None
         if total is None:  # big: the highest id is close enough and costs no scan
-            total = _rows("SELECT max(customer_id) FROM search_document", [])[0][0]
+            total = fetch_rows("SELECT max(customer_id) FROM search_document", [])[0][0]
         _sqlite_frequencies_cache = (time.monotonic(), {g: n / max(len(rows), 1) for g, n in counts.items()},
                                      float(total or 0), [hay for (hay,) in rows])
     return _sqlite_frequencies_cache[1]
@@ -75,9 +75,8 @@ def scope_share(tokens: list[str]) -> float:
     return sum(frequencies.get(token, 0.0) for token in tokens)
 
 
-def _fts_query(pattern: str, scope: list[str] | None = None) -> tuple[str, bool]:
-    """The FTS5 query for `pattern` (in the text column; within the scope tokens when given), and
-    whether its rows need the instr re-check."""
+def _fts_query(pattern: str) -> tuple[str, bool]:
+    """The FTS5 query for `pattern`, and whether its rows need the instr re-check."""
     grams = trigrams(pattern)
     if len(grams) <= RAREST + 2:
         query, recheck = _fts_phrase(pattern), False
@@ -86,20 +85,17 @@ def _fts_query(pattern: str, scope: list[str] | None = None) -> tuple[str, bool]
         ranked = sorted(grams, key=lambda gram: frequencies.get(gram, 0))
         chosen = ranked[:RAREST] + [gram for gram in ranked[RAREST:] if "|" in gram][:2]
         query, recheck = " AND ".join(_fts_phrase(gram) for gram in chosen), True
-    match = f"hay : ({query})"
-    if scope is not None:
-        match += " AND scope : (" + " OR ".join(_fts_phrase(token) for token in scope) + ")"
-    return match, recheck
+    return query, recheck
 
 
-def _fts_ids(pattern: str, *, before: int | None, count: int, scope: list[str] | None = None) -> list[int]:
-    match, recheck = _fts_query(pattern, scope)
+def _fts_ids(pattern: str, *, before: int | None, count: int) -> list[int]:
+    match, recheck = _fts_query(pattern)
     order = " AND f.rowid < %s ORDER BY f.rowid DESC" if before is not None else ""
     if recheck:
-        return _fetch("SELECT f.rowid FROM search_fts f JOIN search_document d ON d.customer_id = f.rowid "
+        return fetch_ids("SELECT f.rowid FROM search_fts f JOIN search_document d ON d.customer_id = f.rowid "
                       f"WHERE f.search_fts MATCH %s AND instr(d.hay, %s) > 0{order} LIMIT %s",
                       [match, pattern, *([before] if before is not None else []), count])
-    return _fetch(f"SELECT f.rowid FROM search_fts f WHERE f.search_fts MATCH %s{order} LIMIT %s",
+    return fetch_ids(f"SELECT f.rowid FROM search_fts f WHERE f.search_fts MATCH %s{order} LIMIT %s",
                   [match, *([before] if before is not None else []), count])
 
 
@@ -114,7 +110,7 @@ def own_newest_first(pattern: str, tokens: list[str], before: int, count: int, s
         grams = sorted(grams, key=lambda gram: frequencies.get(gram, 0))[:RAREST]
     match = " OR ".join("(" + " AND ".join(_fts_phrase(own_term(token, gram)) for gram in grams) + ")"
                         for token in tokens)
-    return _fetch("SELECT o.rowid FROM search_own o JOIN search_document d ON d.customer_id = o.rowid "
+    return fetch_ids("SELECT o.rowid FROM search_own o JOIN search_document d ON d.customer_id = o.rowid "
                   "JOIN customers_customer c ON c.id = o.rowid "
                   f"WHERE o.search_own MATCH %s AND instr(d.hay, %s) > 0 AND {scope} AND o.rowid < %s "
                   "ORDER BY o.rowid DESC LIMIT %s", [match, pattern, before, count])
@@ -129,7 +125,7 @@ def _pg_contains(grams: list[str], scope: list[str] | None) -> tuple[str, list]:
         [*grams, token] for token in scope]
 
 
-def _rows(sql: str, params: list) -> list[tuple]:
+def fetch_rows(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -151,25 +147,28 @@ def trigram_candidates(pattern: str, count: int) -> list[int] | None:
     if frequency >= DENSE or (frequency > floor and frequency * documents > count):
         return None
     condition, params = _pg_contains(grams, None)
-    return _fetch(f"SELECT customer_id FROM search_document WHERE {condition} AND strpos(hay, %s) > 0 LIMIT %s",
+    return fetch_ids(f"SELECT customer_id FROM search_document WHERE {condition} AND strpos(hay, %s) > 0 LIMIT %s",
                   [*params, pattern, count])
 
 
 def index_newest_first(pattern: str, before: int, count: int, scope: list[str] | None = None) -> list[int]:
-    """Ids of documents containing `pattern` (and holding one of the `scope` tokens), below
-    `before`, newest first."""
+    """Ids of documents containing `pattern` (on PostgreSQL, with `scope`: holding one of these
+    scope tokens), below `before`, newest first. SQLite's scoped searches read search_own instead
+    (own_newest_first); its trigram index holds the text alone."""
     if connection.vendor == "sqlite":
-        return _fts_ids(pattern, before=before, count=count, scope=scope)
+        if scope is not None:
+            raise ValueError("SQLite: a scoped substring search reads search_own (own_newest_first)")
+        return _fts_ids(pattern, before=before, count=count)
     with connection.cursor() as cursor:
         grams, frequency = _rarest_trigrams(cursor, pattern)
     if frequency >= DENSE and scope is None:
         # Every trigram is in a good share of all documents: walking newest first and testing
         # each finds `count` matches after a few hundred rows, where the GIN index would read
         # posting lists of most of the table.
-        return _fetch("SELECT customer_id FROM search_document WHERE strpos(hay, %s) > 0 AND customer_id < %s "
+        return fetch_ids("SELECT customer_id FROM search_document WHERE strpos(hay, %s) > 0 AND customer_id < %s "
                       "ORDER BY customer_id DESC LIMIT %s", [pattern, before, count])
     condition, params = _pg_contains(grams, scope)
-    return _fetch(f"SELECT customer_id FROM search_document WHERE {condition} "
+    return fetch_ids(f"SELECT customer_id FROM search_document WHERE {condition} "
                   "AND strpos(hay, %s) > 0 AND customer_id < %s ORDER BY customer_id DESC LIMIT %s",
                   [*params, pattern, before, count])
 
