@@ -186,14 +186,11 @@ class _Search:
 
     @cached_property
     def check(self) -> QuerySet:
-        """The queryset candidates are checked against: the same policy in its OR shape (a few
-        given ids each time; the union would be read whole for every check)."""
-        from kehu.customers.models import Customer
-
+        """The caller's `base` narrowed by the policy in its OR shape, for checking a few given ids
+        at a time (the union would be read whole for every check). Without a base the candidates
+        are checked by Access.visible_ids (_visible)."""
         scope = customer_scope(self.access, union=False)
-        if scope is None:  # sees every customer
-            return self.queryset
-        return (self.base if self.base is not None else Customer.objects.alive()).filter(scope)
+        return self.base if scope is None else self.base.filter(scope)
 
     @property
     def full(self) -> bool:
